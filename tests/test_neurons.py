@@ -1,0 +1,201 @@
+"""LIF neuron: hand-worked trajectories, the analytic f–I curve, surrogate gradients, Keras plumbing."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from snnlib._quiet import tf
+from snnlib.neurons import LIFCell, fi_curve_analytic, simulate, spike_function
+
+HALF = 1.0 / math.log(2.0)  # tau (ms) that gives an exact decay of 1/2 per 1 ms step
+
+
+# --------------------------------------------------------------------------- golden trajectories
+def test_exact_zero_reset_by_hand():
+    # decay 0.5, gain 0.5, I = 1.5: v = 0.75, then 0.375 + 0.75 = 1.125 >= 1 -> spike -> 0
+    s, v = simulate(np.full(5, 1.5), tau=HALF, integration="exact", reset="zero")
+    np.testing.assert_allclose(v, [0.75, 0.0, 0.75, 0.0, 0.75], atol=1e-6)
+    np.testing.assert_array_equal(s, [0, 1, 0, 1, 0])
+
+
+def test_euler_zero_reset_by_hand():
+    # tau 4 ms, dt 1 ms: decay 0.75, gain 0.25
+    s, v = simulate(np.array([2.0, 2.0, 2.0, 2.0, 0.0]), tau=4.0, integration="euler")
+    np.testing.assert_allclose(v, [0.5, 0.875, 0.0, 0.5, 0.375], atol=1e-6)
+    np.testing.assert_array_equal(s, [0, 0, 1, 0, 0])
+
+
+def test_euler_subtract_reset_by_hand():
+    s, v = simulate(np.full(4, 6.0), tau=4.0, integration="euler", reset="subtract")
+    np.testing.assert_allclose(v, [0.5, 0.875, 1.15625, 1.3671875], atol=1e-6)
+    np.testing.assert_array_equal(s, [1, 1, 1, 1])
+
+
+def test_exact_subtract_reset_by_hand():
+    # decay 0.5, gain 0.5, I = 3: 1.5 -> spike -> 0.5; 0.25 + 1.5 = 1.75 -> spike -> 0.75; 1.875 -> 0.875
+    s, v = simulate(np.full(3, 3.0), tau=HALF, reset="subtract")
+    np.testing.assert_allclose(v, [0.5, 0.75, 0.875], atol=1e-6)
+    np.testing.assert_array_equal(s, [1, 1, 1])
+
+
+def test_refractory_by_hand():
+    # spikes at once, then 2 steps neither integrating nor firing, then again
+    s, v = simulate(np.full(7, 3.0), tau=HALF, refractory=2)
+    np.testing.assert_array_equal(s, [1, 0, 0, 1, 0, 0, 1])
+    np.testing.assert_allclose(v, np.zeros(7), atol=1e-6)
+
+
+def test_euler_and_exact_differ_and_converge():
+    current = np.full(400, 1.5)
+    _, v_exact = simulate(current, tau=20.0, threshold=10.0, dt=0.05)
+    _, v_euler = simulate(current, tau=20.0, threshold=10.0, dt=0.05, integration="euler")
+    t = 0.05 * np.arange(1, 401)
+    analytic = 1.5 * (1 - np.exp(-t / 20.0))
+    assert np.max(np.abs(v_exact - analytic)) < 1e-5  # exact for a constant input
+    err = np.max(np.abs(v_euler - analytic))
+    assert 1e-5 < err < 5e-3  # first-order error, small at dt = 0.05 ms
+
+
+def test_spike_uses_updated_potential_of_same_step():
+    s, _ = simulate(np.array([1e6]), tau=20.0)
+    assert s[0] == 1.0
+
+
+# --------------------------------------------------------------------------- f–I curve
+def _rates(currents, tau, threshold, refractory, steps=4000):
+    x = np.tile(currents, (steps, 1))
+    s, _ = simulate(x, tau=tau, threshold=threshold, refractory=refractory)
+    periods = []
+    for j in range(len(currents)):
+        times = np.flatnonzero(s[:, j])
+        periods.append(np.mean(np.diff(times)) if len(times) > 2 else np.inf)
+    return np.array(periods)
+
+
+@pytest.mark.parametrize("refractory", [0, 3])
+def test_fi_curve_matches_analytic_within_one_step(refractory):
+    tau, theta = 20.0, 1.0
+    currents = np.linspace(1.05, 6.0, 30)
+    period_sim = _rates(currents, tau, theta, refractory)
+    period_ana = 1.0 / fi_curve_analytic(currents, tau=tau, threshold=theta, t_ref=float(refractory))
+    diff = period_sim - period_ana
+    # the simulated period is the analytic one rounded up to a whole step
+    assert np.all(diff >= -1e-6) and np.all(diff < 1.0), diff
+
+
+def test_no_spike_below_rheobase():
+    currents = np.array([0.0, 0.5, 0.9, 0.999, 1.0])
+    s, v = simulate(np.tile(currents, (3000, 1)), tau=20.0, threshold=1.0)
+    assert s.sum() == 0
+    assert v.max() < 1.0
+    assert np.all(fi_curve_analytic(currents) == 0)
+
+
+# --------------------------------------------------------------------------- surrogate gradients
+@pytest.mark.parametrize("name,slope,at_threshold", [("fast_sigmoid", 25.0, 1.0), ("arctan", 2.0, 1.0)])
+def test_surrogate_forward_is_heaviside_and_gradient_nonzero(name, slope, at_threshold):
+    f = spike_function(name, slope)
+    x = tf.constant([-1.0, -0.01, 0.0, 0.01, 1.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    g = tape.gradient(y, x).numpy()
+    np.testing.assert_array_equal(y.numpy(), [0, 0, 1, 1, 1])
+    assert np.all(np.isfinite(g)) and np.all(g > 0)
+    assert g[2] == pytest.approx(at_threshold)
+    assert g[2] > g[1] > g[0]  # peaked at the threshold
+
+
+def test_gradient_flows_through_rnn_to_input_weights():
+    tf.random.set_seed(0)
+    model = keras.Sequential([
+        keras.Input((20, 3)),
+        keras.layers.Dense(5, kernel_initializer=keras.initializers.Constant(0.6)),
+        keras.layers.RNN(LIFCell(5, tau=5.0), return_sequences=True),
+    ])
+    x = tf.ones((2, 20, 3))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model(x))
+    grads = tape.gradient(loss, model.trainable_weights)
+    kernel_grad = grads[0].numpy()
+    assert np.all(np.isfinite(kernel_grad)) and np.abs(kernel_grad).sum() > 0
+
+
+def test_training_tau_and_threshold_stay_positive():
+    cell = LIFCell(3, train_tau=True, train_threshold=True, per_neuron=True)
+    layer = keras.layers.RNN(cell, return_sequences=True)
+    x = tf.ones((1, 10, 3)) * 2.0
+    layer(x)
+    assert cell.tau.shape == (3,) and cell.tau.trainable and cell.threshold.trainable
+    opt = keras.optimizers.SGD(learning_rate=1e6)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(x))  # pushing spikes down raises threshold; both step hard
+    opt.apply_gradients(zip(tape.gradient(loss, layer.trainable_weights), layer.trainable_weights))
+    with tf.GradientTape() as tape:
+        loss = -tf.reduce_sum(layer(x))
+    opt.apply_gradients(zip(tape.gradient(loss, layer.trainable_weights), layer.trainable_weights))
+    assert np.all(cell.tau.numpy() >= 1e-3) and np.all(cell.threshold.numpy() >= 1e-3)
+
+
+# --------------------------------------------------------------------------- Keras plumbing
+def test_cell_matches_pure_simulation():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 3, size=(30, 4)).astype(np.float32)
+    cell = LIFCell(4, tau=7.0, threshold=1.2, reset="subtract", refractory=1, integration="euler")
+    out = keras.layers.RNN(cell, return_sequences=True)(x[None])[0].numpy()
+    s, _ = simulate(x, tau=7.0, threshold=1.2, reset="subtract", refractory=1, integration="euler")
+    np.testing.assert_array_equal(out, s)
+
+
+def test_get_config_round_trip():
+    cell = LIFCell(7, tau=12.0, threshold=0.5, reset="subtract", refractory=2, dt=0.5, integration="euler",
+                   surrogate="arctan", surrogate_slope=3.0, train_tau=True, per_neuron=True)
+    config = cell.get_config()
+    assert LIFCell.from_config(config).get_config() == config
+
+
+def test_model_save_and_load(tmp_path):
+    model = keras.Sequential([
+        keras.Input((15, 2)),
+        keras.layers.Dense(3),
+        keras.layers.RNN(LIFCell(3, tau=8.0, refractory=1, train_threshold=True), return_sequences=True),
+    ])
+    x = np.random.default_rng(0).uniform(0, 4, (2, 15, 2)).astype(np.float32)
+    path = tmp_path / "lif.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(model(x).numpy(), loaded(x).numpy())
+    assert loaded.layers[1].cell.refractory == 1
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("kwargs,word", [
+    (dict(tau=0.0), "tau"), (dict(tau=-5), "tau"), (dict(tau=float("nan")), "tau"), (dict(tau="fast"), "tau"),
+    (dict(dt=0), "dt"), (dict(threshold=0), "threshold"), (dict(threshold=-1), "threshold"),
+    (dict(reset="hard"), "reset"), (dict(integration="rk4"), "integration"),
+    (dict(surrogate="relu"), "surrogate"), (dict(refractory=-1), "refractory"),
+    (dict(refractory=1.5), "refractory"), (dict(surrogate_slope=0), "surrogate_slope"),
+])
+def test_cell_rejects_bad_arguments(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        LIFCell(4, **kwargs)
+
+
+def test_bad_choice_lists_the_allowed_values():
+    with pytest.raises(ValueError, match="'zero', 'subtract'"):
+        LIFCell(2, reset="hard")
+
+
+@pytest.mark.parametrize("units", [0, -3, 2.5, True])
+def test_cell_rejects_bad_units(units):
+    with pytest.raises(ValueError, match="units"):
+        LIFCell(units)
+
+
+def test_simulate_rejects_nan_and_bad_tau():
+    with pytest.raises(ValueError, match="NaN"):
+        simulate(np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="tau"):
+        simulate(np.ones(3), tau=0)
