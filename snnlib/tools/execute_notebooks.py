@@ -1,0 +1,57 @@
+"""Re-execute course notebooks in place, top to bottom, the way nbval will.
+
+Usage::
+
+    python -m snnlib.tools.execute_notebooks                 # every notebook in notebooks/
+    python -m snnlib.tools.execute_notebooks notebooks/01_*.ipynb
+
+Each notebook runs in a fresh kernel of the current Python environment, in its
+own folder, with execution counts 1..n and no timing metadata, and is saved
+with its outputs. The run time of each is printed, so the one-minute budget per
+notebook can be checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def execute(path: Path, timeout: int = 600) -> float:
+    """Execute one notebook in place; return its wall time in seconds."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    nbformat.write(nb, path)
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: all in notebooks/)")
+    parser.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    for path in paths:
+        seconds = execute(path.resolve(), args.timeout)
+        print(f"{path.name}: {seconds:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
