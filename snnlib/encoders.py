@@ -360,7 +360,7 @@ def latency(x: Any, steps: int, *, tau: float = 5.0, threshold: float = 0.01,
 
     Examples
     --------
-    >>> latency([1.0, 0.5, 0.0], 5)[:, :].numpy().astype(int).tolist()
+    >>> latency([1.0, 0.5, 0.0], 5).numpy().astype(int).tolist()
     [[1, 0, 0], [0, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]]
     """
     arr = _unit_interval("x", x)
