@@ -13,7 +13,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_membrane", "plot_raster", "figure_png"]
+__all__ = ["plot_membrane", "plot_raster", "figure_png", "side_by_side"]
 
 
 def _axes(ax):
@@ -63,3 +63,21 @@ def figure_png(fig: Any, dpi: int = 80) -> bytes:
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
+
+
+def side_by_side(result: Any, *, titles: tuple[str, str] | None = None) -> Any:
+    """Figure of the original photo beside its edge feature map (an :class:`~snnlib.edges.EdgeResult`)."""
+    h, w = result.original.shape
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5 * h / w + 0.6))
+    p = result.params
+    if titles is None:
+        titles = ("original (grayscale)",
+                  f"edge feature map: τ = {p.get('tau', 0):g} ms, θ = {p.get('threshold', 0):g}, "
+                  f"T = {p.get('steps', 0)}, {p.get('device', '')}")
+    for ax, img, title in zip(axes, (result.original, result.edges), titles):
+        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("x (px)")
+        ax.set_ylabel("y (px)")
+    fig.tight_layout()
+    return fig
