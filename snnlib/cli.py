@@ -93,7 +93,10 @@ def _progress(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 user error)."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:  # --help (0) or a usage error already printed in one line (2)
+        return int(exit_.code or 0)
     try:
         if args.command == "edges":
             return _edges(args)
