@@ -1,0 +1,639 @@
+"""Memristor crossbars: vector–matrix multiply by Ohm's and Kirchhoff's laws, with non-idealities.
+
+A crossbar holds one conductance ``G[i, j]`` (S) at the crossing of row ``i``
+and column ``j``. Driving the rows with voltages ``v_i`` (V) and holding the
+columns at virtual ground gives column currents (A)
+
+    I_j = Σ_i v_i·G[i, j]          (ideal wires: I = v @ G)
+
+Signed weights need two conductances per weight: a differential pair
+``W ∝ G⁺ − G⁻`` (MemTorch's DoubleColumn, CrossSim's BalancedCore) or one
+column per output against a shared reference column at mid-conductance.
+
+* :func:`crossbar_currents` / :func:`crossbar_transfer` — exact nodal analysis
+  of the array with wire resistance (IR drop), SciPy sparse LU.
+* :class:`Crossbar` — maps a weight matrix onto a device's conductances with
+  explicit, opt-in non-idealities (levels, pulse programming, device-to-device
+  variation, stuck-at faults, PCM drift, read noise, DAC/ADC, IR drop) and
+  multiplies in TensorFlow (``matmul``, differentiable in the input).
+* :class:`CrossbarDense` — a Keras 3 layer whose trainable kernel is realised
+  on a crossbar in the forward pass.
+
+Every random effect takes an int ``seed``: programming-time randomness uses
+``numpy.random.default_rng([seed, k])`` (one independent stream ``k`` per
+effect, so switching one effect on does not change another's pattern) and
+read-time randomness uses ``tf.random.stateless_normal(shape, seed=[seed, step])``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from snnlib import _checks
+from snnlib._quiet import tf
+from snnlib.memristor import DevicePreset, get_device, pcm_drift, program_pulses
+
+__all__ = ["crossbar_currents", "crossbar_transfer", "Crossbar", "CrossbarDense", "MAPPINGS"]
+
+MAPPINGS = ("differential", "reference")
+PROGRAMMING = ("direct", "pulses")
+
+# Independent NumPy streams for programming-time effects: default_rng([seed, k]).
+_S_PULSES, _S_D2D, _S_STUCK = 1, 2, 3
+
+
+# --------------------------------------------------------------------------- IR drop
+
+
+def _conductances(name: str, G: Any) -> np.ndarray:
+    G = _checks.finite_array(name, G, ndim=2, lo=0.0)
+    if G.shape[0] == 0 or G.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one row and one column, got shape {G.shape}")
+    return G
+
+
+def _nodal_matrix(G: np.ndarray, g_w: float) -> sp.csc_matrix:
+    """Nodal conductance matrix: row nodes R(i,j) = i*c + j, column nodes C(i,j) = n + i*c + j."""
+    r, c = G.shape
+    n = r * c
+    idx = np.arange(n).reshape(r, c)
+    a_list, b_list, g_list = [], [], []
+    # devices between R(i,j) and C(i,j)
+    a_list.append(idx.ravel())
+    b_list.append(idx.ravel() + n)
+    g_list.append(G.ravel())
+    # row wire segments R(i,j)–R(i,j+1)
+    if c > 1:
+        a_list.append(idx[:, :-1].ravel())
+        b_list.append(idx[:, 1:].ravel())
+        g_list.append(np.full(r * (c - 1), g_w))
+    # column wire segments C(i,j)–C(i+1,j)
+    if r > 1:
+        a_list.append(idx[:-1, :].ravel() + n)
+        b_list.append(idx[1:, :].ravel() + n)
+        g_list.append(np.full((r - 1) * c, g_w))
+    a = np.concatenate(a_list)
+    b = np.concatenate(b_list)
+    g = np.concatenate(g_list)
+    diag = np.bincount(a, weights=g, minlength=2 * n) + np.bincount(b, weights=g, minlength=2 * n)
+    diag[idx[:, 0]] += g_w          # source segment into each row at column 0
+    diag[idx[-1, :] + n] += g_w     # sense segment out of each column at the last row
+    rows = np.concatenate([a, b, np.arange(2 * n)])
+    cols = np.concatenate([b, a, np.arange(2 * n)])
+    vals = np.concatenate([-g, -g, diag])
+    return sp.csc_matrix((vals, (rows, cols)), shape=(2 * n, 2 * n))
+
+
+def _solve_columns(lu: Any, rhs: np.ndarray) -> np.ndarray:
+    """Solve column by column: SuperLU's multi-RHS path calls multithreaded BLAS on tiny blocks,
+    which can be 30x slower on a busy machine; single right-hand sides avoid it."""
+    out = np.empty_like(rhs)
+    for k in range(rhs.shape[1]):
+        out[:, k] = lu.solve(rhs[:, k])
+    return out
+
+
+def _transfer(G: np.ndarray, r_wire: float) -> np.ndarray:
+    """T [rows, cols] with I = v @ T, by one sparse LU and ``min(rows, cols)`` solves."""
+    r, c = G.shape
+    if r_wire == 0.0:
+        return G.copy()
+    g_w = 1.0 / r_wire
+    n = r * c
+    lu = spla.splu(_nodal_matrix(G, g_w))
+    src = np.arange(r) * c                # R(i, 0)
+    snk = n + (r - 1) * c + np.arange(c)  # C(r-1, j)
+    # The nodal matrix is symmetric, so T = g_w² E_srcᵀ A⁻¹ E_snk can be formed from either side.
+    if r <= c:
+        rhs = np.zeros((2 * n, r))
+        rhs[src, np.arange(r)] = g_w
+        return g_w * _solve_columns(lu, rhs)[snk, :].T
+    rhs = np.zeros((2 * n, c))
+    rhs[snk, np.arange(c)] = g_w
+    return g_w * _solve_columns(lu, rhs)[src, :]
+
+
+def crossbar_transfer(G: Any, r_wire: float = 0.0) -> np.ndarray:
+    """Transfer matrix ``T`` (S) of a crossbar with wire resistance: column currents ``I = v @ T``.
+
+    The array is a linear resistive network, so the column currents are a
+    linear function of the row voltages; ``T[i, j]`` is the current (A) out of
+    column ``j`` per volt on row ``i``. ``r_wire = 0`` gives ``T = G``. For the
+    circuit see :func:`crossbar_currents`. Cost: one sparse LU of a
+    ``2·rows·cols`` system plus ``min(rows, cols)`` triangular solves.
+    """
+    G = _conductances("G", G)
+    r_wire = _checks.non_negative("r_wire", r_wire, unit="Ω")
+    return _transfer(G, r_wire)
+
+
+def crossbar_currents(G: Any, v: Any, r_wire: float = 0.0) -> np.ndarray:
+    """Column currents (A) of a crossbar with conductances ``G`` (S, [rows, cols]) and row voltages ``v`` (V).
+
+    ``v`` is ``[rows]`` or ``[batch, rows]``; the result is ``[cols]`` or
+    ``[batch, cols]``. With ``r_wire = 0`` this is exactly ``v @ G``.
+
+    With ``r_wire > 0`` (Ω per wire segment) the network is solved exactly by
+    nodal analysis (Kirchhoff's current law at every node, SciPy sparse LU):
+
+    * each cell (i, j) has a row node R(i, j) and a column node C(i, j), joined
+      by the device conductance ``G[i, j]``;
+    * neighbouring row nodes R(i, j)–R(i, j+1) and column nodes C(i, j)–C(i+1, j)
+      are joined by one segment ``r_wire``;
+    * row ``i`` is driven from the **column-0 end**: source ``v_i`` → one segment
+      → R(i, 0);
+    * column ``j`` is sensed at the **row-(rows−1) end**: C(rows−1, j) → one
+      segment → virtual ground (0 V); the current in that segment is ``I_j``.
+
+    Cells far from both the driver and the sense amplifier see the largest IR
+    drop. A 64×64 array solves in milliseconds.
+    """
+    G = _conductances("G", G)
+    r_wire = _checks.non_negative("r_wire", r_wire, unit="Ω")
+    v = _checks.finite_array("v", v, ndim=(1, 2))
+    if v.shape[-1] != G.shape[0]:
+        raise ValueError(f"v must have {G.shape[0]} entries per sample (one per row of G), "
+                         f"got shape {v.shape}")
+    if r_wire == 0.0:
+        return v @ G
+    r, c = G.shape
+    vb = np.atleast_2d(v)
+    if vb.shape[0] > min(r, c):  # many samples: one transfer matrix is cheaper
+        out = vb @ _transfer(G, r_wire)
+    else:
+        g_w = 1.0 / r_wire
+        n = r * c
+        lu = spla.splu(_nodal_matrix(G, g_w))
+        rhs = np.zeros((2 * n, vb.shape[0]))
+        rhs[np.arange(r) * c, :] = g_w * vb.T
+        volts = _solve_columns(lu, rhs)
+        out = (g_w * volts[n + (r - 1) * c + np.arange(c), :]).T
+    return out[0] if v.ndim == 1 else out
+
+
+# --------------------------------------------------------------------------- TF helpers
+
+
+def _ste(x: tf.Tensor, q: tf.Tensor) -> tf.Tensor:
+    """Straight-through estimator: forward value ``q``, gradient of the identity in ``x``."""
+    return x + tf.stop_gradient(q - x)
+
+
+def _quantize_range(x: tf.Tensor, bits: int) -> tf.Tensor:
+    """Uniform quantisation to ``2**bits`` levels over the tensor's own [min, max] (STE gradient)."""
+    lo = tf.reduce_min(x)
+    hi = tf.reduce_max(x)
+    steps = float(2 ** bits - 1)
+    span = hi - lo
+    safe = tf.where(span > 0, span, tf.ones_like(span))
+    q = lo + tf.round((x - lo) / safe * steps) * safe / steps
+    return _ste(x, tf.where(span > 0, q, x))
+
+
+def _quantize_levels_np(g: np.ndarray, g_min: float, g_max: float, levels: int) -> np.ndarray:
+    step = (g_max - g_min) / (levels - 1)
+    return g_min + np.round((np.clip(g, g_min, g_max) - g_min) / step) * step
+
+
+# --------------------------------------------------------------------------- Crossbar
+
+
+class Crossbar:
+    """A weight matrix ``W`` [inputs, outputs] programmed onto memristor conductances.
+
+    Mapping (``k`` converts weight units to siemens):
+
+    * ``"differential"`` (default): ``G⁺ = G_min + k·max(W, 0)``,
+      ``G⁻ = G_min + k·max(−W, 0)``, ``k = (G_max − G_min)/max|W|`` — the side
+      of larger magnitude carries ``|w|``, the other sits at ``G_min``.
+    * ``"reference"``: one column per output, ``G = G_ref + k·W`` with
+      ``G_ref = (G_min + G_max)/2`` and ``k = (G_max − G_min)/(2·max|W|)``,
+      and one shared reference column at ``G_ref``; ``g_neg`` is that column
+      broadcast to [inputs, outputs].
+
+    Read-out: inputs ``x`` become row voltages ``x·v_read`` (V), and
+    ``y = (I⁺ − I⁻)/(v_read·k)`` returns weight units, so the ideal crossbar
+    computes ``y = x @ W``.
+
+    Non-idealities, all **off by default** and applied in this order at
+    programming time (NumPy, seeded by ``seed``):
+
+    1. ``levels`` (None → the device's; None there = continuous): targets are
+       rounded to ``levels`` evenly spaced conductances in [G_min, G_max]
+       (``programming="direct"``), or
+       ``programming="pulses"``: from a RESET at ``G_min`` each device gets
+       ``n = round((levels − 1)·(G − G_min)/(G_max − G_min))`` identical pulses,
+       counted as if the device were linear (NeuroSim's assumption), and lands
+       on the device's nonlinear LTP curve (:func:`~snnlib.memristor.pulse_conductance`)
+       with its cycle-to-cycle write noise ``c2c_sigma·ΔG·√n``;
+    2. ``d2d_sigma``: device-to-device variation, ``G ← G·exp(σ·z)`` (lognormal,
+       median-preserving; None → the device's value);
+    3. ``stuck_on_rate`` / ``stuck_off_rate``: that fraction of devices is stuck
+       at ``G_max`` / ``G_min``;
+    4. ``drift_time`` (s): PCM drift ``G·((t + t0)/t0)^(−ν)`` with the device's ν.
+
+    The reference column is a calibrated periphery device: it is exempt from
+    step 1 (it sits exactly at ``G_ref``) but not from steps 2–4.
+
+    At read time (``currents``/``matmul``): ``dac_bits`` quantises the inputs
+    over their [min, max]; ``r_wire`` (Ω per segment) applies the exact IR-drop
+    transfer matrix of :func:`crossbar_transfer` (computed once, NumPy/SciPy;
+    the TF product with it stays differentiable in ``x`` but not in ``r_wire``);
+    ``read_noise`` adds fresh Gaussian conductance noise of relative σ to every
+    device on every read — sampled exactly through its effect on the column
+    currents, ``σ·sqrt(Σ_i v_i²·G_ij²)·z_j`` (with IR drop, this uses the
+    ideal-wire formula) — seeded by ``[seed, step]``; ``adc_bits`` quantises
+    the column currents over their [min, max] in the call. DAC/ADC ranges are
+    taken per call (the whole batch), as MemTorch does.
+    """
+
+    def __init__(self, W: Any, *, device: str | DevicePreset = "ideal",
+                 mapping: str = "differential", levels: int | None = None,
+                 programming: str = "direct", d2d_sigma: float | None = 0.0,
+                 read_noise: float = 0.0, stuck_on_rate: float = 0.0,
+                 stuck_off_rate: float = 0.0, drift_time: float = 0.0,
+                 dac_bits: int | None = None, adc_bits: int | None = None,
+                 r_wire: float = 0.0, v_read: float = 0.2, seed: int = 0) -> None:
+        W = _checks.finite_array("W", W, ndim=2)
+        if W.shape[0] == 0 or W.shape[1] == 0:
+            raise ValueError(f"W must be [inputs, outputs] with both > 0, got shape {W.shape}")
+        self.device = get_device(device)
+        self.mapping = _checks.one_of("mapping", mapping, MAPPINGS)
+        self.programming = _checks.one_of("programming", programming, PROGRAMMING)
+        if levels is None:
+            levels = self.device.levels
+        self.levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2)
+        if self.programming == "pulses" and self.levels is None:
+            raise ValueError(f"programming='pulses' needs a finite number of levels (pulse count "
+                             f"levels − 1), but device {self.device.name!r} is continuous; "
+                             "pass levels=... or a device with levels")
+        self.d2d_sigma = (self.device.d2d_sigma if d2d_sigma is None
+                          else _checks.non_negative("d2d_sigma", d2d_sigma))
+        self.read_noise = _checks.non_negative("read_noise", read_noise)
+        self.stuck_on_rate = _checks.in_range("stuck_on_rate", stuck_on_rate, 0.0, 1.0)
+        self.stuck_off_rate = _checks.in_range("stuck_off_rate", stuck_off_rate, 0.0, 1.0)
+        if self.stuck_on_rate + self.stuck_off_rate > 1.0:
+            raise ValueError(f"stuck_on_rate + stuck_off_rate must be <= 1 (fractions of devices), "
+                             f"got {stuck_on_rate} + {stuck_off_rate}")
+        self.drift_time = _checks.non_negative("drift_time", drift_time, unit="s")
+        self.dac_bits = None if dac_bits is None else _checks.positive_int("dac_bits", dac_bits)
+        self.adc_bits = None if adc_bits is None else _checks.positive_int("adc_bits", adc_bits)
+        self.r_wire = _checks.non_negative("r_wire", r_wire, unit="Ω")
+        self.v_read = _checks.positive("v_read", v_read, unit="V")
+        self.seed = _checks.seed_value("seed", seed)
+
+        self.W = W
+        self.inputs, self.outputs = W.shape
+        d = self.device
+        g_min, g_max = d.g_min, d.g_max
+        w_max = float(np.max(np.abs(W))) or 1.0
+        if self.mapping == "differential":
+            self.k = (g_max - g_min) / w_max
+            t_pos = g_min + self.k * np.maximum(W, 0.0)
+            t_neg = g_min + self.k * np.maximum(-W, 0.0)
+            self.target_pos, self.target_neg = t_pos, t_neg
+            g_pos, g_neg = self._program(t_pos, 0), self._program(t_neg, 1)
+            g_pos, g_neg = self._variability(np.stack([g_pos, g_neg]))
+            self.g_ref = None
+        else:
+            g_ref = 0.5 * (g_min + g_max)
+            self.k = (g_max - g_min) / (2.0 * w_max)
+            t_pos = g_ref + self.k * W
+            self.target_pos = t_pos
+            self.target_neg = np.full_like(W, g_ref)
+            g_all = np.concatenate([self._program(t_pos, 0), np.full((self.inputs, 1), g_ref)], axis=1)
+            g_all = self._variability(g_all[None])[0]
+            g_pos = g_all[:, :-1]
+            self.g_ref = g_all[:, -1].copy()
+            g_neg = np.broadcast_to(self.g_ref[:, None], W.shape).copy()
+        self.g_pos = np.ascontiguousarray(g_pos)
+        self.g_neg = np.ascontiguousarray(g_neg)
+        self._tf_cache: dict[str, tf.Tensor] | None = None
+
+    # ------------------------------------------------------------ programming time
+
+    @classmethod
+    def ideal(cls, W: Any, **kwargs: Any) -> Crossbar:
+        """An ideal crossbar (ideal device, no non-idealities): ``matmul(x) == x @ W``."""
+        return cls(W, device="ideal", **kwargs)
+
+    def _program(self, target: np.ndarray, which: int) -> np.ndarray:
+        d = self.device
+        if self.programming == "pulses":
+            p_max = self.levels - 1
+            n = np.round(p_max * (target - d.g_min) / (d.g_max - d.g_min)).astype(np.int64)
+            rng = np.random.default_rng([self.seed, _S_PULSES, which])
+            return program_pulses(np.full(target.shape, d.g_min), n, g_min=d.g_min, g_max=d.g_max,
+                                  p_max=p_max, nl_ltp=d.nl_ltp, nl_ltd=d.nl_ltd,
+                                  c2c_sigma=d.c2c_sigma, seed=rng)
+        if self.levels is not None:
+            return _quantize_levels_np(target, d.g_min, d.g_max, self.levels)
+        return target.copy()
+
+    def _variability(self, g: np.ndarray) -> np.ndarray:
+        d = self.device
+        if self.d2d_sigma > 0:
+            z = np.random.default_rng([self.seed, _S_D2D]).standard_normal(g.shape)
+            g = g * np.exp(self.d2d_sigma * z)
+        if self.stuck_on_rate > 0 or self.stuck_off_rate > 0:
+            u = np.random.default_rng([self.seed, _S_STUCK]).random(g.shape)
+            g = np.where(u < self.stuck_on_rate, d.g_max, g)
+            g = np.where((u >= self.stuck_on_rate) & (u < self.stuck_on_rate + self.stuck_off_rate),
+                         d.g_min, g)
+        if self.drift_time > 0 and d.drift_nu > 0:
+            g = pcm_drift(g, self.drift_time, d.drift_nu)
+        return g
+
+    def effective_weights(self) -> np.ndarray:
+        """The weights the programmed array realises, ``(G⁺ − G⁻)/k`` (weight units).
+
+        Includes all programming-time effects (levels/pulses, d2d, stuck-at,
+        drift); read-time effects (IR drop, read noise, DAC/ADC) are not in it.
+        """
+        return (self.g_pos - self.g_neg) / self.k
+
+    @property
+    def stuck_mask(self) -> np.ndarray:
+        """Boolean [2 or 1, inputs, outputs(+1)] mask of stuck devices (the draw used in programming)."""
+        cols = 2 if self.mapping == "differential" else 1
+        extra = 0 if self.mapping == "differential" else 1
+        u = np.random.default_rng([self.seed, _S_STUCK]).random((cols, self.inputs, self.outputs + extra))
+        return u < self.stuck_on_rate + self.stuck_off_rate
+
+    # ------------------------------------------------------------ read time
+
+    def _physical(self) -> np.ndarray:
+        """The physical array: interleaved (+, −) columns, or data columns + reference column."""
+        if self.mapping == "differential":
+            g = np.empty((self.inputs, 2 * self.outputs))
+            g[:, 0::2], g[:, 1::2] = self.g_pos, self.g_neg
+            return g
+        return np.concatenate([self.g_pos, self.g_ref[:, None]], axis=1)
+
+    def transfer(self) -> tuple[np.ndarray, np.ndarray]:
+        """Effective (T⁺, T⁻) [inputs, outputs] in S including IR drop: ``I± = v @ T±`` (cached)."""
+        tfc = self._tensors()
+        return tfc["t_pos_np"], tfc["t_neg_np"]
+
+    def _tensors(self) -> dict[str, Any]:
+        if self._tf_cache is None:
+            with tf.init_scope():  # build eager constants even when first called inside a graph
+                self._tf_cache = self._build_tensors()
+        return self._tf_cache
+
+    def _build_tensors(self) -> dict[str, Any]:
+        """Transfer matrices (with IR drop when r_wire > 0) and their TF constants."""
+        if self.r_wire > 0:
+            T = _transfer(self._physical(), self.r_wire)
+            if self.mapping == "differential":
+                t_pos, t_neg = T[:, 0::2], T[:, 1::2]
+            else:
+                t_pos, t_neg = T[:, :-1], np.broadcast_to(T[:, -1:], self.g_pos.shape)
+        else:
+            t_pos, t_neg = self.g_pos, self.g_neg
+        t_pos, t_neg = np.ascontiguousarray(t_pos), np.ascontiguousarray(t_neg)
+        return {
+            "t_pos_np": t_pos, "t_neg_np": t_neg,
+            "w_eff": tf.constant((t_pos - t_neg) / self.k, tf.float64),
+            # conductances in µS keep the float32 products O(1)
+            "t_pos": tf.constant(t_pos * 1e6, tf.float32),
+            "t_neg": tf.constant(t_neg * 1e6, tf.float32),
+            "g_pos_sq": tf.constant((self.g_pos * 1e6) ** 2, tf.float32),
+            "g_neg_sq": tf.constant((self.g_neg * 1e6) ** 2, tf.float32),
+            "g_ref_sq": (None if self.g_ref is None
+                         else tf.constant((self.g_ref[:, None] * 1e6) ** 2, tf.float32)),
+        }
+
+    def _column_currents_uA(self, x: tf.Tensor, step: Any) -> tuple[tf.Tensor, tf.Tensor]:
+        """(I⁺, I⁻) in µA for row voltages ``x·v_read`` (x already DAC-quantised)."""
+        c = self._tensors()
+        v = x * self.v_read
+        i_pos = tf.tensordot(v, c["t_pos"], 1)
+        i_neg = tf.tensordot(v, c["t_neg"], 1)
+        if self.read_noise > 0:
+            seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
+            v2 = tf.square(v)
+            shape = tf.shape(i_pos)
+            z = tf.random.stateless_normal(tf.concat([[2], shape], 0), seed=seed, dtype=v.dtype)
+            sd_pos = tf.sqrt(tf.tensordot(v2, c["g_pos_sq"], 1))
+            i_pos = i_pos + self.read_noise * sd_pos * z[0]
+            if self.mapping == "differential":
+                sd_neg = tf.sqrt(tf.tensordot(v2, c["g_neg_sq"], 1))
+                i_neg = i_neg + self.read_noise * sd_neg * z[1]
+            else:  # one physical reference column shared by every output: one noise draw
+                sd_ref = tf.sqrt(tf.tensordot(v2, c["g_ref_sq"], 1))
+                i_neg = i_neg + self.read_noise * sd_ref * z[1][..., :1]
+        if self.adc_bits is not None:
+            both = _quantize_range(tf.stack([i_pos, i_neg]), self.adc_bits)
+            i_pos, i_neg = both[0], both[1]
+        return i_pos, i_neg
+
+    def _prepare(self, x: Any) -> tf.Tensor:
+        x = tf.convert_to_tensor(x)
+        if not x.dtype.is_floating:
+            x = tf.cast(x, tf.float32)
+        if x.shape.rank is not None and x.shape.rank == 0:
+            raise ValueError("x must have shape [..., inputs], got a scalar")
+        last = x.shape[-1]
+        if last is not None and last != self.inputs:
+            raise ValueError(f"x must have {self.inputs} features in its last axis (the crossbar's "
+                             f"inputs), got shape {tuple(x.shape)}")
+        if self.dac_bits is not None:
+            x = _quantize_range(x, self.dac_bits)
+        return x
+
+    def matmul(self, x: Any, step: Any = 0) -> tf.Tensor:
+        """``x`` [..., inputs] → ``y`` [..., outputs] in weight units, through the crossbar (TF).
+
+        Batched, works inside ``tf.function`` and Keras models and passes
+        gradients to ``x`` (straight-through for DAC/ADC rounding). ``step``
+        (int or int tensor) seeds the read noise, ``[seed, step]``: same step,
+        same noise. Without read noise and ADC the product is the single matmul
+        ``x @ W_eff`` (float32-exact for the ideal crossbar).
+        """
+        x = self._prepare(x)
+        c = self._tensors()
+        if self.read_noise == 0 and self.adc_bits is None:
+            w = tf.cast(c["w_eff"], x.dtype)
+            return tf.tensordot(x, w, 1)
+        i_pos, i_neg = self._column_currents_uA(tf.cast(x, tf.float32), step)
+        y = (i_pos - i_neg) * 1e-6 / (self.v_read * self.k)
+        return tf.cast(y, x.dtype)
+
+    def currents(self, x: Any, step: int = 0) -> np.ndarray:
+        """Differential column currents ``I⁺ − I⁻`` (A), NumPy [..., outputs], for inputs ``x``.
+
+        Row voltages are ``x·v_read`` (V); all read-time effects of
+        :meth:`matmul` apply (same ``step`` → same read noise).
+        """
+        x = self._prepare(x)
+        i_pos, i_neg = self._column_currents_uA(tf.cast(x, tf.float32), step)
+        return (i_pos - i_neg).numpy().astype(np.float64) * 1e-6
+
+    def column_currents(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Noise-free (I⁺, I⁻) in A, float64 NumPy, with IR drop solved exactly by :func:`crossbar_currents`."""
+        v = _checks.finite_array("x", x, ndim=(1, 2)) * self.v_read
+        if self.r_wire == 0:
+            return v @ self.g_pos, v @ self.g_neg
+        i_all = crossbar_currents(self._physical(), v, self.r_wire)
+        if self.mapping == "differential":
+            return i_all[..., 0::2], i_all[..., 1::2]
+        return i_all[..., :-1], np.repeat(i_all[..., -1:], self.outputs, axis=-1)
+
+    def __repr__(self) -> str:
+        on = [f"{k}={getattr(self, k)}" for k in ("levels", "d2d_sigma", "read_noise", "stuck_on_rate",
+                                                   "stuck_off_rate", "drift_time", "dac_bits",
+                                                   "adc_bits", "r_wire")
+              if getattr(self, k) not in (None, 0, 0.0)]
+        return (f"Crossbar({self.inputs}x{self.outputs}, device={self.device.name!r}, "
+                f"mapping={self.mapping!r}, programming={self.programming!r}"
+                + (", " + ", ".join(on) if on else ", ideal") + ")")
+
+
+# --------------------------------------------------------------------------- Keras layer
+
+
+@keras.saving.register_keras_serializable(package="snnlib")
+class CrossbarDense(keras.layers.Layer):
+    """Dense layer whose kernel is realised on a memristor crossbar in the forward pass.
+
+    The trainable kernel ``W`` [in, units] is a float; each call maps it to
+    conductances like :class:`Crossbar` (``mapping`` "differential" or
+    "reference"), with ``w_max`` (None → ``max|W|`` of the moment, no gradient
+    through it; a number → ``W`` is clipped to ``[−w_max, w_max]``):
+
+    * ``levels`` (None → the device's): conductances rounded to evenly spaced
+      levels, with a straight-through estimator so gradients reach ``W``;
+    * ``d2d_sigma``: a fixed multiplicative factor ``exp(σ·z)`` per device,
+      ``z = stateless_normal(seed=[seed, 1 or 2])`` — the same chip every call;
+    * ``read_noise``: fresh relative conductance noise on every call, sampled
+      through its effect on the column currents and seeded ``[seed, step]``
+      with a non-trainable step counter that is saved with the model.
+
+    Output ``y = (I⁺ − I⁻)/(v_read·k) + bias`` in weight units, then
+    ``activation``. Pulse programming, stuck-at faults, drift, DAC/ADC and IR
+    drop are not modelled here: use :class:`Crossbar` on the trained weights.
+    """
+
+    def __init__(self, units: int, *, device: str | DevicePreset | dict = "ideal",
+                 mapping: str = "differential", levels: int | None = None,
+                 d2d_sigma: float = 0.0, read_noise: float = 0.0, w_max: float | None = None,
+                 v_read: float = 0.2, use_bias: bool = True, activation: Any = None,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 seed: int = 0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units = _checks.positive_int("units", units)
+        self._device_arg = device.to_dict() if isinstance(device, DevicePreset) else device
+        self.device = get_device(device)
+        self.mapping = _checks.one_of("mapping", mapping, MAPPINGS)
+        if levels is None:
+            levels = self.device.levels
+        self.levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2)
+        self.d2d_sigma = _checks.non_negative("d2d_sigma", d2d_sigma)
+        self.read_noise = _checks.non_negative("read_noise", read_noise)
+        self.w_max = None if w_max is None else _checks.positive("w_max", w_max)
+        self.v_read = _checks.positive("v_read", v_read, unit="V")
+        self.use_bias = bool(use_bias)
+        self.activation = keras.activations.get(activation)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.seed = _checks.seed_value("seed", seed)
+
+    def build(self, input_shape: Any) -> None:
+        n_in = int(input_shape[-1])
+        self.kernel = self.add_weight(name="kernel", shape=(n_in, self.units),
+                                      initializer=self.kernel_initializer, trainable=True)
+        self.bias = (self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
+                                     trainable=True) if self.use_bias else None)
+        self.read_step = (self.add_weight(name="read_step", shape=(), initializer="zeros", dtype="int64",
+                                          trainable=False) if self.read_noise > 0 else None)
+
+    def _d2d_factors(self, n_in: int, dtype: Any) -> tuple[tf.Tensor, tf.Tensor]:
+        """Fixed device-to-device factors exp(σ·z), regenerated from ``seed`` (stateless)."""
+        ref_cols = self.units if self.mapping == "differential" else 1
+        z_pos = tf.random.stateless_normal((n_in, self.units), seed=[self.seed, 1], dtype=dtype)
+        z_neg = tf.random.stateless_normal((n_in, ref_cols), seed=[self.seed, 2], dtype=dtype)
+        return tf.exp(self.d2d_sigma * z_pos), tf.exp(self.d2d_sigma * z_neg)
+
+    def conductances(self) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """(G⁺, G⁻, k) for the current kernel: G in µS, ``k`` in µS per weight unit.
+
+        For the reference mapping ``G⁻`` is the reference column, shape [in, 1].
+        """
+        d = self.device
+        g_min, g_max = d.g_min * 1e6, d.g_max * 1e6
+        w = tf.convert_to_tensor(self.kernel)
+        if self.w_max is None:
+            w_max = tf.stop_gradient(tf.maximum(tf.reduce_max(tf.abs(w)), 1e-12))
+        else:
+            w_max = tf.constant(self.w_max, w.dtype)
+            w = tf.clip_by_value(w, -w_max, w_max)
+        if self.mapping == "differential":
+            k = (g_max - g_min) / w_max
+            g_pos = g_min + k * tf.nn.relu(w)
+            g_neg = g_min + k * tf.nn.relu(-w)
+            if self.levels is not None:
+                g_pos, g_neg = self._quantize(g_pos), self._quantize(g_neg)
+        else:
+            k = (g_max - g_min) / (2.0 * w_max)
+            g_pos = 0.5 * (g_min + g_max) + k * w
+            g_neg = tf.fill((tf.shape(w)[0], 1), tf.constant(0.5 * (g_min + g_max), w.dtype))
+            if self.levels is not None:
+                g_pos = self._quantize(g_pos)
+        if self.d2d_sigma > 0:
+            f_pos, f_neg = self._d2d_factors(int(self.kernel.shape[0]), w.dtype)
+            g_pos, g_neg = g_pos * f_pos, g_neg * f_neg
+        return g_pos, g_neg, k
+
+    def _quantize(self, g: tf.Tensor) -> tf.Tensor:
+        d = self.device
+        g_min, g_max = d.g_min * 1e6, d.g_max * 1e6
+        step = (g_max - g_min) / (self.levels - 1)
+        q = g_min + tf.round((tf.clip_by_value(g, g_min, g_max) - g_min) / step) * step
+        return _ste(g, q)
+
+    def call(self, inputs: Any) -> tf.Tensor:
+        x = tf.convert_to_tensor(inputs)
+        g_pos, g_neg, k = self.conductances()
+        g_pos, g_neg, k = (tf.cast(a, x.dtype) for a in (g_pos, g_neg, k))
+        y = tf.tensordot(x, (g_pos - g_neg) / k, 1)
+        if self.read_noise > 0:
+            step = self.read_step.assign_add(1)
+            seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
+            v2 = tf.square(x * self.v_read)
+            z = tf.random.stateless_normal(tf.concat([[2], tf.shape(y)], 0), seed=seed, dtype=x.dtype)
+            sd_pos = tf.sqrt(tf.tensordot(v2, tf.square(g_pos), 1))
+            sd_neg = tf.sqrt(tf.tensordot(v2, tf.square(g_neg), 1))
+            z_neg = z[1] if self.mapping == "differential" else z[1][..., :1]
+            y = y + self.read_noise * (sd_pos * z[0] - sd_neg * z_neg) / (self.v_read * k)
+        if self.bias is not None:
+            y = y + tf.cast(self.bias, y.dtype)
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return (*tuple(input_shape[:-1]), self.units)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update({
+            "units": self.units,
+            "device": self._device_arg,
+            "mapping": self.mapping,
+            "levels": self.levels,
+            "d2d_sigma": self.d2d_sigma,
+            "read_noise": self.read_noise,
+            "w_max": self.w_max,
+            "v_read": self.v_read,
+            "use_bias": self.use_bias,
+            "activation": keras.activations.serialize(self.activation),
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            "seed": self.seed,
+        })
+        return config
+

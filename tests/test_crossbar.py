@@ -1,0 +1,418 @@
+"""Crossbar mapping, non-idealities, IR-drop solver and the Keras layer."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from snnlib._quiet import tf
+from snnlib.crossbar import Crossbar, CrossbarDense, crossbar_currents, crossbar_transfer
+from snnlib.memristor import PRESETS, DevicePreset, get_device, pcm_drift
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+# --------------------------------------------------------------------------- ideal mapping
+
+
+@pytest.mark.parametrize("mapping", ["differential", "reference"])
+def test_ideal_crossbar_reproduces_matmul(rng, mapping):
+    W = rng.normal(size=(40, 12))
+    x = rng.normal(size=(16, 40)).astype(np.float32)
+    cb = Crossbar(W, mapping=mapping)
+    np.testing.assert_allclose(cb.effective_weights(), W, rtol=1e-12, atol=1e-12)
+    y = cb.matmul(x).numpy()
+    np.testing.assert_allclose(y, x @ W.astype(np.float32), rtol=1e-5, atol=1e-5)
+    # the currents path (µA arithmetic in float32) agrees in amperes too
+    i = cb.currents(x)
+    np.testing.assert_allclose(i / (cb.v_read * cb.k), x @ W, rtol=1e-4, atol=1e-4)
+    # 1-D and 3-D inputs
+    np.testing.assert_allclose(cb.matmul(x[0]).numpy(), x[0] @ W, rtol=1e-5, atol=1e-5)
+    assert cb.matmul(x.reshape(4, 4, 40)).shape == (4, 4, 12)
+    assert Crossbar.ideal(W, mapping=mapping).device.name == "ideal"
+
+
+def test_differential_and_reference_conductances(rng):
+    W = rng.normal(size=(8, 5))
+    d = get_device("hfox")
+    cb = Crossbar(W, device=d, levels=None)
+    assert cb.k == pytest.approx((d.g_max - d.g_min) / np.abs(W).max())
+    assert np.all((cb.g_pos == d.g_min) | (cb.g_neg == d.g_min))  # one side of each pair at G_min
+    assert cb.g_pos.min() >= d.g_min and max(cb.g_pos.max(), cb.g_neg.max()) == pytest.approx(d.g_max)
+    ref = Crossbar(W, device=d, mapping="reference", levels=None)
+    g_ref = 0.5 * (d.g_min + d.g_max)
+    np.testing.assert_allclose(ref.g_neg, g_ref)
+    assert ref.k == pytest.approx(cb.k / 2)
+    assert ref.g_pos.min() >= d.g_min * (1 - 1e-12) and ref.g_pos.max() <= d.g_max * (1 + 1e-12)
+
+
+def test_zero_weights_do_not_divide_by_zero():
+    cb = Crossbar(np.zeros((3, 2)))
+    np.testing.assert_array_equal(cb.effective_weights(), 0.0)
+    np.testing.assert_array_equal(cb.matmul(np.ones((1, 3), np.float32)).numpy(), 0.0)
+
+
+# --------------------------------------------------------------------------- programming non-idealities
+
+
+@pytest.mark.parametrize("levels", [2, 4, 16, 127])
+@pytest.mark.parametrize("mapping", ["differential", "reference"])
+def test_levels_within_half_a_step(rng, levels, mapping):
+    W = rng.normal(size=(30, 20))
+    d = get_device("hfox")
+    cb = Crossbar(W, device=d, mapping=mapping, levels=levels)
+    step = (d.g_max - d.g_min) / (levels - 1)
+    err = np.abs(cb.g_pos - cb.target_pos)
+    assert err.max() <= step / 2 * (1 + 1e-9)
+    grid = (cb.g_pos - d.g_min) / step
+    np.testing.assert_allclose(grid, np.round(grid), atol=1e-6)
+    if mapping == "differential":
+        assert np.abs(cb.g_neg - cb.target_neg).max() <= step / 2 * (1 + 1e-9)
+
+
+def test_more_levels_less_error(rng):
+    W = rng.normal(size=(64, 64))
+    x = rng.normal(size=(128, 64)).astype(np.float32)
+    errs = []
+    for levels in (4, 16, 64, 256):
+        y = Crossbar(W, levels=levels).matmul(x).numpy()
+        errs.append(np.linalg.norm(y - x @ W) / np.linalg.norm(x @ W))
+    assert all(a > b for a, b in zip(errs, errs[1:], strict=False))
+    assert errs[-1] < 0.01
+
+
+def test_device_levels_are_the_default_and_none_is_continuous(rng):
+    W = rng.normal(size=(4, 4))
+    assert Crossbar(W, device="hfox").levels == 128
+    assert Crossbar(W, device="ideal").levels is None
+    assert Crossbar(W, device="hfox", levels=8).levels == 8
+
+
+def test_stuck_at_fractions_match_rates():
+    W = np.random.default_rng(0).uniform(-1, 1, size=(200, 200))
+    d = get_device("hfox")
+    on, off = 0.05, 0.02
+    cb = Crossbar(W, device=d, levels=None, stuck_on_rate=on, stuck_off_rate=off, seed=3)
+    g = np.stack([cb.g_pos, cb.g_neg])
+    n = g.size
+    ideal = np.stack([cb.target_pos, cb.target_neg])
+    stuck_on = (g == d.g_max) & (ideal != d.g_max)
+    stuck_off = (g == d.g_min) & (ideal != d.g_min)
+    # ~half the targets already sit at G_min (the idle side of each pair): count where visible
+    assert stuck_on.mean() == pytest.approx(on, abs=5 * np.sqrt(on * (1 - on) / n))
+    visible = ideal != d.g_min
+    frac_off = stuck_off.sum() / visible.sum()
+    assert frac_off == pytest.approx(off, abs=5 * np.sqrt(off * (1 - off) / visible.sum()))
+    assert cb.stuck_mask.mean() == pytest.approx(on + off, abs=5 * np.sqrt(0.07 * 0.93 / n))
+
+
+def test_programming_noise_is_seeded(rng):
+    W = rng.normal(size=(32, 16))
+    kw = dict(device="hfox", d2d_sigma=0.1, stuck_on_rate=0.01, programming="pulses")
+    a, b, c = Crossbar(W, seed=5, **kw), Crossbar(W, seed=5, **kw), Crossbar(W, seed=6, **kw)
+    np.testing.assert_array_equal(a.g_pos, b.g_pos)
+    np.testing.assert_array_equal(a.g_neg, b.g_neg)
+    assert not np.array_equal(a.g_pos, c.g_pos)
+    # switching one effect on does not reshuffle another (independent streams)
+    d1 = Crossbar(W, device="hfox", d2d_sigma=0.1, seed=5)
+    d2 = Crossbar(W, device="hfox", d2d_sigma=0.1, stuck_off_rate=0.0, read_noise=0.1, seed=5)
+    np.testing.assert_array_equal(d1.g_pos, d2.g_pos)
+
+
+def test_d2d_is_lognormal_multiplicative(rng):
+    W = np.ones((300, 300))
+    cb = Crossbar(W, device="hfox", levels=None, d2d_sigma=0.2)
+    ratio = cb.g_pos / cb.target_pos
+    assert np.std(np.log(ratio)) == pytest.approx(0.2, rel=0.02)
+    assert np.median(ratio) == pytest.approx(1.0, abs=0.01)
+    assert Crossbar(W[:3, :3], device=PRESETS["hfox"], d2d_sigma=None).d2d_sigma == PRESETS["hfox"].d2d_sigma
+
+
+def test_pulse_programming_of_a_linear_noiseless_device_equals_level_rounding(rng):
+    W = rng.normal(size=(20, 10))
+    lin = DevicePreset("lin", 1e-6, 1e-5, 33, 0.0, 0.0, 0.0, 0.0, 0.0, "test")
+    direct = Crossbar(W, device=lin)
+    pulses = Crossbar(W, device=lin, programming="pulses")
+    np.testing.assert_allclose(pulses.g_pos, direct.g_pos, rtol=1e-12)
+    # a nonlinear device counted as linear lands above the target on the LTP curve
+    nonlin = DevicePreset("nl", 1e-6, 1e-5, 33, 2.4, -4.88, 0.0, 0.0, 0.0, "test")
+    p = Crossbar(W, device=nonlin, programming="pulses")
+    assert np.all(p.g_pos >= direct.g_pos - 1e-18)
+    assert np.mean(p.g_pos - direct.g_pos) > 0.05 * (1e-5 - 1e-6)
+
+
+def test_drift_scales_conductances(rng):
+    W = rng.normal(size=(10, 10))
+    fresh = Crossbar(W, device="pcm")
+    old = Crossbar(W, device="pcm", drift_time=3600.0)
+    nu = get_device("pcm").drift_nu
+    np.testing.assert_allclose(old.g_pos / fresh.g_pos, ((3600 + 20) / 20) ** (-nu))
+    np.testing.assert_allclose(old.g_neg, pcm_drift(fresh.g_neg, 3600.0, nu))
+    # a device without drift is unaffected
+    np.testing.assert_array_equal(Crossbar(W, device="hfox", drift_time=1e6).g_pos,
+                                  Crossbar(W, device="hfox").g_pos)
+
+
+# --------------------------------------------------------------------------- read-time non-idealities
+
+
+def test_read_noise_seeds_and_steps(rng):
+    W = rng.normal(size=(32, 8))
+    x = rng.normal(size=(4, 32)).astype(np.float32)
+    cb = Crossbar(W, device="hfox", read_noise=0.05, seed=1)
+    a, b, c = cb.matmul(x, step=3).numpy(), cb.matmul(x, step=3).numpy(), cb.matmul(x, step=4).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    other = Crossbar(W, device="hfox", read_noise=0.05, seed=2).matmul(x, step=3).numpy()
+    assert not np.array_equal(a, other)
+    clean = Crossbar(W, device="hfox").matmul(x).numpy()
+    assert 0 < np.std(a - clean) < 0.5 * np.std(clean)
+    np.testing.assert_array_equal(cb.currents(x, step=9), cb.currents(x, step=9))
+
+
+def test_read_noise_statistics_match_per_device_noise():
+    # per-device relative noise sigma: Var(I_j) = sigma^2 sum_i v_i^2 G_ij^2
+    W = np.full((50, 1), 0.5)
+    cb = Crossbar(W, device="ideal", read_noise=0.1, mapping="differential")
+    x = np.ones((4000, 50), np.float32)
+    y = cb.matmul(x, step=0).numpy()[:, 0]
+    v = cb.v_read
+    sd_pos = 0.1 * np.sqrt(np.sum((v * cb.g_pos[:, 0]) ** 2))
+    sd_neg = 0.1 * np.sqrt(np.sum((v * cb.g_neg[:, 0]) ** 2))
+    expected = np.hypot(sd_pos, sd_neg) / (v * cb.k)
+    assert np.std(y) == pytest.approx(expected, rel=0.06)
+    assert np.mean(y) == pytest.approx(25.0, abs=4 * expected / np.sqrt(4000))
+
+
+def test_dac_and_adc(rng):
+    W = rng.normal(size=(16, 6))
+    spikes = (rng.random((10, 16)) < 0.3).astype(np.float32)
+    ideal = Crossbar(W).matmul(spikes).numpy()
+    np.testing.assert_allclose(Crossbar(W, dac_bits=1).matmul(spikes).numpy(), ideal, rtol=1e-5, atol=1e-5)
+    x = rng.normal(size=(10, 16)).astype(np.float32)
+    fine = Crossbar(W, adc_bits=16).matmul(x).numpy()
+    coarse = Crossbar(W, adc_bits=3).matmul(x).numpy()
+    ref = x @ W
+    assert np.abs(fine - ref).max() < 1e-2 * np.abs(ref).max()
+    assert np.abs(coarse - ref).max() > np.abs(fine - ref).max()
+    assert len(np.unique(Crossbar(W, dac_bits=2).matmul(x).numpy())) > 1
+
+
+def test_matmul_in_tf_function_with_gradient_equal_to_W(rng):
+    W = rng.normal(size=(12, 5))
+    cb = Crossbar(W, mapping="reference")
+    x = tf.constant(rng.normal(size=(3, 12)), tf.float32)
+
+    @tf.function
+    def jac(inp):
+        with tf.GradientTape() as tape:
+            tape.watch(inp)
+            y = cb.matmul(inp)
+        return y, tape.batch_jacobian(y, inp)
+
+    y, J = jac(x)
+    np.testing.assert_allclose(y.numpy(), x.numpy() @ W, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(J.numpy(), np.broadcast_to(W.T, (3, 5, 12)), rtol=1e-6, atol=1e-6)
+    noisy = Crossbar(W, device="hfox", read_noise=0.05, adc_bits=6, dac_bits=6)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(tf.square(noisy.matmul(x, step=tf.constant(2))))
+    g = tape.gradient(loss, x)
+    assert g is not None and np.all(np.isfinite(g.numpy())) and np.any(g.numpy() != 0)
+
+
+def test_matmul_inside_a_keras_model(rng):
+    W = rng.normal(size=(8, 3))
+    cb = Crossbar(W)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Lambda(lambda t: cb.matmul(t))])
+    x = rng.normal(size=(5, 8)).astype(np.float32)
+    np.testing.assert_allclose(model.predict(x, verbose=0), x @ W, rtol=1e-5, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- IR drop
+
+
+def test_ir_solver_equals_v_at_G_without_wire_resistance(rng):
+    G = rng.uniform(1e-6, 1e-5, size=(7, 5))
+    v = rng.uniform(0, 0.2, size=(3, 7))
+    np.testing.assert_array_equal(crossbar_currents(G, v, 0.0), v @ G)
+    np.testing.assert_allclose(crossbar_currents(G, v, 1e-9), v @ G, rtol=1e-9)
+    np.testing.assert_array_equal(crossbar_transfer(G), G)
+
+
+def test_ir_solver_1x1_and_1x2_by_hand():
+    r = 50.0
+    G = np.array([[2e-3]])
+    assert crossbar_currents(G, [0.3], r)[0] == pytest.approx(0.3 / (2 * r + 1 / 2e-3), rel=1e-12)
+    # one row, two columns: source -r- R0 -r- R1; each R_j -G_j- C_j -r- ground
+    g0, g1, v = 1e-3, 4e-3, 0.2
+    h0 = 1 / (1 / g0 + r)                 # column 0 branch from R0
+    h1 = 1 / (r + 1 / g1 + r)             # row segment + column 1 branch from R0
+    v_r0 = v * (1 / r) / (1 / r + h0 + h1)
+    i = crossbar_currents(np.array([[g0, g1]]), np.array([v]), r)
+    np.testing.assert_allclose(i, [v_r0 * h0, v_r0 * h1], rtol=1e-12)
+
+
+def test_ir_solver_2x1_against_hand_written_kirchhoff():
+    r, g0, g1, v0, v1 = 20.0, 1e-3, 3e-3, 0.2, 0.1
+    w = 1 / r
+    # unknowns [R0, R1, C0, C1]; rows driven at column 0, column sensed after row 1
+    A = np.array([
+        [w + g0, 0, -g0, 0],               # R0: (R0 - v0)/r + g0 (R0 - C0) = 0
+        [0, w + g1, 0, -g1],               # R1
+        [-g0, 0, g0 + w, -w],              # C0: g0 (C0 - R0) + (C0 - C1)/r = 0
+        [0, -g1, -w, g1 + w + w],          # C1: ... + C1/r (to virtual ground) = 0
+    ])
+    b = np.array([w * v0, w * v1, 0, 0])
+    nodes = np.linalg.solve(A, b)
+    i_hand = nodes[3] / r
+    i = crossbar_currents(np.array([[g0], [g1]]), np.array([v0, v1]), r)
+    assert i[0] == pytest.approx(i_hand, rel=1e-12)
+
+
+def test_ir_drop_lowers_currents_monotonically(rng):
+    d = get_device("hfox")
+    G = rng.uniform(d.g_min, d.g_max, size=(32, 24))
+    v = rng.uniform(0.05, 0.2, size=32)
+    prev = v @ G
+    for r in (0.1, 1.0, 10.0, 100.0, 1000.0):
+        cur = crossbar_currents(G, v, r)
+        assert np.all(cur < prev)
+        prev = cur
+
+
+def test_ir_transfer_batch_and_64x64(rng):
+    d = get_device("hfox")
+    G = rng.uniform(d.g_min, d.g_max, size=(64, 64))
+    v = rng.uniform(0, 0.2, size=(3, 64))
+    i = crossbar_currents(G, v, 1.0)
+    T = crossbar_transfer(G, 1.0)
+    np.testing.assert_allclose(v @ T, i, rtol=1e-10)
+    np.testing.assert_allclose(crossbar_currents(G, v[1], 1.0), i[1], rtol=1e-12)
+    many = rng.uniform(0, 0.2, size=(80, 64))  # > min(rows, cols): transfer path
+    np.testing.assert_allclose(crossbar_currents(G, many, 1.0), many @ T, rtol=1e-10)
+    tall = G[:, :10]
+    np.testing.assert_allclose(crossbar_transfer(tall, 1.0)[:, :],
+                               np.stack([crossbar_currents(tall, e, 1.0) for e in np.eye(64)]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("mapping", ["differential", "reference"])
+def test_crossbar_with_wire_resistance_matches_exact_solver(rng, mapping):
+    W = rng.normal(size=(16, 6))
+    x = rng.uniform(0, 1, size=(4, 16)).astype(np.float32)
+    cb = Crossbar(W, device="hfox", mapping=mapping, levels=None, r_wire=5.0)
+    i_pos, i_neg = cb.column_currents(x)
+    np.testing.assert_allclose(cb.currents(x), i_pos - i_neg, rtol=1e-4, atol=1e-4 * np.abs(i_pos).max())
+    ideal = Crossbar(W, device="hfox", mapping=mapping, levels=None).matmul(x).numpy()
+    y = cb.matmul(x).numpy()
+    assert 0 < np.abs(y - ideal).max() < 0.1 * np.abs(ideal).max()
+    assert np.all(cb.transfer()[0] <= cb.g_pos)
+
+
+# --------------------------------------------------------------------------- argument checks
+
+
+def test_crossbar_value_errors(rng):
+    W = rng.normal(size=(4, 3))
+    with pytest.raises(ValueError, match="device"):
+        Crossbar(W, device="unobtainium")
+    with pytest.raises(ValueError, match="mapping"):
+        Crossbar(W, mapping="single")
+    with pytest.raises(ValueError, match="programming"):
+        Crossbar(W, programming="magic")
+    with pytest.raises(ValueError, match="stuck_on_rate"):
+        Crossbar(W, stuck_on_rate=-0.1)
+    with pytest.raises(ValueError, match="stuck_off_rate"):
+        Crossbar(W, stuck_off_rate=1.5)
+    with pytest.raises(ValueError, match="<= 1"):
+        Crossbar(W, stuck_on_rate=0.6, stuck_off_rate=0.5)
+    with pytest.raises(ValueError, match="levels"):
+        Crossbar(W, levels=1)
+    with pytest.raises(ValueError, match="levels"):
+        Crossbar(W, programming="pulses")  # the ideal device is continuous
+    with pytest.raises(ValueError, match="read_noise"):
+        Crossbar(W, read_noise=-0.01)
+    with pytest.raises(ValueError, match="d2d_sigma"):
+        Crossbar(W, d2d_sigma=-1)
+    with pytest.raises(ValueError, match="W must have 2"):
+        Crossbar(np.ones(4))
+    with pytest.raises(ValueError, match="NaN"):
+        Crossbar(np.array([[1.0, np.nan]]))
+    with pytest.raises(ValueError, match="W must be"):
+        Crossbar(np.ones((0, 3)))
+    with pytest.raises(ValueError, match="seed"):
+        Crossbar(W, seed=-1)
+    with pytest.raises(ValueError, match="adc_bits"):
+        Crossbar(W, adc_bits=0)
+    with pytest.raises(ValueError, match="v_read"):
+        Crossbar(W, v_read=0)
+    with pytest.raises(ValueError, match="r_wire"):
+        Crossbar(W, r_wire=-1)
+    with pytest.raises(ValueError, match="4 features"):
+        Crossbar(W).matmul(np.ones((2, 5), np.float32))
+    with pytest.raises(ValueError, match="G"):
+        crossbar_currents(-np.ones((2, 2)), [0.1, 0.1])
+    with pytest.raises(ValueError, match="v must have 2"):
+        crossbar_currents(np.ones((2, 2)), [0.1, 0.1, 0.1])
+
+
+# --------------------------------------------------------------------------- Keras layer
+
+
+def test_crossbar_dense_ideal_is_a_dense_layer(rng):
+    layer = CrossbarDense(4)
+    x = rng.normal(size=(6, 10)).astype(np.float32)
+    y = layer(x).numpy()
+    np.testing.assert_allclose(y, x @ layer.kernel.numpy() + layer.bias.numpy(), rtol=1e-5, atol=1e-5)
+    assert layer.compute_output_shape((None, 10)) == (None, 4)
+
+
+def test_crossbar_dense_levels_quantise_with_straight_through_gradient(rng):
+    layer = CrossbarDense(3, device="hfox", levels=4, use_bias=False)
+    x = tf.constant(rng.normal(size=(5, 6)), tf.float32)
+    with tf.GradientTape() as tape:
+        y = layer(x)
+        loss = tf.reduce_sum(y ** 2)
+    g = tape.gradient(loss, layer.kernel)
+    assert np.all(np.isfinite(g.numpy())) and np.any(g.numpy() != 0)
+    g_pos, g_neg, _ = layer.conductances()
+    d = get_device("hfox")
+    steps = (g_pos.numpy() - d.g_min * 1e6) / ((d.g_max - d.g_min) * 1e6 / 3)
+    np.testing.assert_allclose(steps, np.round(steps), atol=1e-4)
+    assert not np.allclose(y.numpy(), x.numpy() @ layer.kernel.numpy(), atol=1e-3)
+
+
+def test_crossbar_dense_save_load_round_trip(tmp_path, rng):
+    inp = keras.Input((10,))
+    h = CrossbarDense(8, device="hfox", d2d_sigma=0.1, read_noise=0.02, activation="relu", seed=3)(inp)
+    dev = DevicePreset("custom", 1e-6, 2e-5, 9, 1.0, -1.0, 0.0, 0.0, 0.0, "test")
+    out = CrossbarDense(3, device=dev, mapping="reference", w_max=0.5)(h)
+    model = keras.Model(inp, out)
+    model.compile("adam", "mse")
+    x = rng.normal(size=(16, 10)).astype(np.float32)
+    model.fit(x, np.zeros((16, 3), np.float32), epochs=1, verbose=0)
+    path = os.fspath(tmp_path / "xbar.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
+    cfg = model.layers[1].get_config()
+    clone = CrossbarDense.from_config(cfg)
+    assert clone.get_config() == cfg
+    assert loaded.layers[2].device == dev
+
+
+def test_crossbar_dense_value_errors():
+    with pytest.raises(ValueError, match="units"):
+        CrossbarDense(0)
+    with pytest.raises(ValueError, match="device"):
+        CrossbarDense(3, device="nope")
+    with pytest.raises(ValueError, match="mapping"):
+        CrossbarDense(3, mapping="nope")
+    with pytest.raises(ValueError, match="levels"):
+        CrossbarDense(3, levels=1)
+    with pytest.raises(ValueError, match="read_noise"):
+        CrossbarDense(3, read_noise=-1.0)
