@@ -151,7 +151,7 @@ def crossbar_currents(G: Any, v: Any, r_wire: float = 0.0) -> np.ndarray:
       segment → virtual ground (0 V); the current in that segment is ``I_j``.
 
     Cells far from both the driver and the sense amplifier see the largest IR
-    drop. A 64×64 array solves in milliseconds.
+    drop. A 64×64 array solves in a few tens of milliseconds.
     """
     G = _conductances("G", G)
     r_wire = _checks.non_negative("r_wire", r_wire, unit="Ω")
