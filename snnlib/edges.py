@@ -117,7 +117,8 @@ class EdgeResult:
     Attributes:
         original: the grayscale input, [H, W] in [0, 1].
         edges: the edge feature map, [H, W] in [0, 1] (spike counts combined, divided by their maximum).
-        counts: spike counts per neuron population, [H, W, P] (P = 2 per kernel channel: ON, OFF).
+        counts: spike counts per neuron, [H, W, 2C]: the ON neuron of each of the C kernel channels,
+            then the OFF neuron of each.
         input_spikes: total number of input (encoder) spikes.
         output_spikes: total number of LIF spikes.
         params: the settings of this run.
@@ -138,28 +139,29 @@ class EdgeResult:
 
 # ----------------------------------------------------------------------------- LIF scan
 @tf.function(jit_compile=True)
-def _lif_counts(currents, decay, gain, threshold, reset):
-    """Spike counts of ON (+I) and OFF (−I) LIF neurons over time-major currents [T, H, W, C]."""
-    zeros = tf.zeros(tf.shape(currents)[1:], currents.dtype)
-    v_on, v_off, n_on, n_off = zeros, zeros, zeros, zeros
-    for t in range(currents.shape[0]):  # T is static: unrolled, fused by XLA into one pass
-        i_t = currents[t]
-        s_on, v_on, _ = lif_step(i_t, v_on, None, decay=decay, gain=gain, threshold=threshold, reset=reset)
-        s_off, v_off, _ = lif_step(-i_t, v_off, None, decay=decay, gain=gain, threshold=threshold, reset=reset)
-        n_on += s_on
-        n_off += s_off
-    return tf.stack([n_on, n_off], axis=-1)  # [H, W, C, 2]
+def _lif_counts(drive, decay, gain, threshold, reset):
+    """Spike counts of LIF neurons over time-major input currents ``[T, ...]``."""
+    v = tf.zeros(tf.shape(drive)[1:], drive.dtype)
+    counts = v
+    for t in range(drive.shape[0]):  # T is static: unrolled, fused by XLA into one pass
+        spikes, v, _ = lif_step(drive[t], v, None, decay=decay, gain=gain, threshold=threshold, reset=reset)
+        counts += spikes
+    return counts
 
 
-def _combine(counts: np.ndarray, kernel: str) -> np.ndarray:
-    """[H, W, C, 2] counts → [H, W] edge strength."""
-    per_channel = counts.sum(axis=-1)  # ON + OFF of each channel
+@tf.function(jit_compile=True)
+def _lif_edges(drive, decay, gain, threshold, reset, kernel):
+    """LIF counts [H, W, 2C] (ON of each channel, then OFF) → (counts, edge map [H, W] in [0, 1], total)."""
+    counts = _lif_counts(drive, decay, gain, threshold, reset)
+    c = counts.shape[-1] // 2
+    per_channel = counts[..., :c] + counts[..., c:]  # ON + OFF of each kernel channel
     if kernel == "sobel":
-        strength = np.sqrt(np.sum(per_channel**2, axis=-1))
+        strength = tf.sqrt(tf.reduce_sum(tf.square(per_channel), axis=-1))
     else:
         strength = per_channel[..., 0]
-    top = strength.max()
-    return strength / top if top > 0 else strength
+    top = tf.reduce_max(strength)
+    edges = tf.math.divide_no_nan(strength, top)
+    return counts, edges, tf.reduce_sum(counts)
 
 
 # ----------------------------------------------------------------------------- pipeline
@@ -223,6 +225,8 @@ class EdgeExtractor:
         spikes = self._encode()
         self.input_spikes = int(tf.reduce_sum(spikes).numpy())
         self.currents = self._crossbar_currents(spikes)  # [T, H, W, C] in units of threshold
+        # ON neurons get +I, OFF neurons −I: one [T, H, W, 2C] drive, laid out once
+        self._drive = tf.concat([self.currents, -self.currents], axis=-1)
 
     # ------------------------------------------------------------------ cached stage
     def _encode(self) -> tf.Tensor:
@@ -261,15 +265,15 @@ class EdgeExtractor:
         dt = _checks.positive("dt", dt, unit="ms")
         _checks.one_of("reset", reset, ("zero", "subtract"))
         decay, gain = decay_and_gain(tau, dt, "exact")
-        counts = _lif_counts(self.currents, tf.constant(float(decay), tf.float32),
-                             tf.constant(float(gain), tf.float32), tf.constant(threshold, tf.float32), reset).numpy()
-        h, w, c, _ = counts.shape
+        counts, edges, total = _lif_edges(
+            self._drive, tf.constant(float(decay), tf.float32), tf.constant(float(gain), tf.float32),
+            tf.constant(threshold, tf.float32), reset, self.kernel)
         return EdgeResult(
             original=self.image,
-            edges=_combine(counts, self.kernel),
-            counts=counts.reshape(h, w, 2 * c),
+            edges=edges.numpy(),
+            counts=counts.numpy(),
             input_spikes=self.input_spikes,
-            output_spikes=int(counts.sum()),
+            output_spikes=int(total.numpy()),
             params=dict(tau=tau, threshold=threshold, reset=reset, dt=dt, steps=self.steps, kernel=self.kernel,
                         encoding=self.encoding, device=self.device.name, seed=self.seed, gain=self.gain),
         )

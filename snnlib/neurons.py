@@ -137,29 +137,37 @@ def lif_step(
     threshold: Any,
     reset: str = "zero",
     refractory: int = 0,
-    spike_fn: Callable[[tf.Tensor], tf.Tensor] = _heaviside,
+    spike_fn: Callable[[tf.Tensor], tf.Tensor] | None = None,
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor | None]:
     """One LIF step: ``(current, v, refrac) -> (spikes, v_new, refrac_new)``.
 
     ``refrac`` counts the refractory steps still to serve (ignored and returned
-    as ``None`` when ``refractory == 0``). No argument checks: this is the
-    inner math, called by :func:`simulate`, :class:`LIFCell` and the edge
-    pipeline.
+    as ``None`` when ``refractory == 0``). ``spike_fn`` is a surrogate-gradient
+    Heaviside from :func:`spike_function`; ``None`` means the plain step with no
+    gradient (inference; written as ``v >= θ`` so XLA fuses it well). No
+    argument checks: this is the inner math, called by :func:`simulate`,
+    :class:`LIFCell` and the edge pipeline.
     """
     v_int = decay * v + gain * current
     if refractory:
         active = refrac <= 0.0
         v_int = tf.where(active, v_int, v)
-        spikes = spike_fn(v_int - threshold) * tf.cast(active, v_int.dtype)
+    if spike_fn is None:
+        fired = v_int >= threshold
+        if refractory:
+            fired = tf.logical_and(fired, active)
+        spikes = tf.cast(fired, v_int.dtype)
     else:
         spikes = spike_fn(v_int - threshold)
-    s = tf.stop_gradient(spikes)
+        if refractory:
+            spikes = spikes * tf.cast(active, v_int.dtype)
+        fired = tf.stop_gradient(spikes) > 0.0
     if reset == "zero":
-        v_new = v_int * (1.0 - s)
+        v_new = tf.where(fired, tf.zeros_like(v_int), v_int)
     else:
-        v_new = v_int - threshold * s
+        v_new = v_int - threshold * tf.cast(fired, v_int.dtype)
     if refractory:
-        refrac_new = tf.where(s > 0, float(refractory), tf.maximum(refrac - 1.0, 0.0))
+        refrac_new = tf.where(fired, float(refractory), tf.maximum(refrac - 1.0, 0.0))
         return spikes, v_new, refrac_new
     return spikes, v_new, None
 
