@@ -13,3 +13,13 @@ threshold scale).
 from snnlib import _quiet  # noqa: F401  (silences TensorFlow's start-up log)
 
 __version__ = "0.1.0"
+
+from snnlib.crossbar import Crossbar, CrossbarDense, crossbar_currents  # noqa: E402
+from snnlib.edges import EdgeExtractor, EdgeResult, extract_edges  # noqa: E402
+from snnlib.memristor import PRESETS, HPMemristor, VTEAMMemristor, get_device  # noqa: E402
+from snnlib.neurons import LIFCell, simulate  # noqa: E402
+
+__all__ = [
+    "LIFCell", "simulate", "HPMemristor", "VTEAMMemristor", "PRESETS", "get_device", "Crossbar",
+    "CrossbarDense", "crossbar_currents", "EdgeExtractor", "EdgeResult", "extract_edges",
+]
