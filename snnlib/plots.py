@@ -57,6 +57,44 @@ def plot_raster(spikes: Any, *, dt: float = 1.0, ax: Any = None, color: str = "k
     return ax
 
 
+def plot_frames(frames: Any, *, titles: Any = None, axes: Any = None, cmap: str = "gray",
+                vmin: float | None = 0.0, vmax: float | None = 1.0, height: float = 2.0) -> Any:
+    """Show a few 2-D frames side by side, one per axes (e.g. spike frames of an image).
+
+    ``frames`` is time-major like every snnlib train, ``[N, H, W]``; a single
+    ``[H, W]`` image is one frame, and a list of 2-D arrays may mix sizes. Pixels
+    are drawn unsmoothed, without ticks; ``vmin``/``vmax`` fix the colour scale
+    (default 0 … 1, so a 0/1 spike frame is black/white; ``None`` lets each frame
+    scale itself). ``titles`` gives one title per frame. Without ``axes`` a new
+    one-row figure is made, ``height`` inches tall and at most 9 inches wide.
+    Returns the array of axes used.
+    """
+    if isinstance(frames, (list, tuple)):
+        f = [np.asarray(a, dtype=float) for a in frames]
+    else:
+        arr = np.asarray(frames, dtype=float)
+        f = [arr] if arr.ndim == 2 else list(arr) if arr.ndim == 3 else [arr]
+    if not f or any(a.ndim != 2 or a.size == 0 for a in f):
+        shapes = [a.shape for a in f] if f else "[]"
+        raise ValueError(f"frames must be shaped [N, H, W] (or one [H, W] image, or a list of them), got {shapes}")
+    n = len(f)
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"got {len(titles)} titles for {n} frames; pass one title per frame")
+    if axes is None:
+        width = min(9.0, height * sum(a.shape[1] / a.shape[0] for a in f) + 0.2)
+        _, axes = plt.subplots(1, n, figsize=(width, height), squeeze=False)
+    axes = np.asarray(axes, dtype=object).ravel()
+    if len(axes) < n:
+        raise ValueError(f"got {len(axes)} axes for {n} frames; pass at least one axes per frame")
+    for i in range(n):
+        axes[i].imshow(f[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        axes[i].set_xticks([])
+        axes[i].set_yticks([])
+        if titles is not None:
+            axes[i].set_title(str(titles[i]), fontsize=9)
+    return axes
+
+
 def figure_png(fig: Any, dpi: int = 80) -> bytes:
     """Render a figure to PNG bytes (for ``ipywidgets.Image``) and close it."""
     buf = io.BytesIO()
