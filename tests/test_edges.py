@@ -142,3 +142,21 @@ def test_bad_images():
         extract_edges(np.full((8, 8), np.nan))
     with pytest.raises(ValueError, match="no such file"):
         extract_edges("does/not/exist.jpg")
+
+
+def test_energy_estimate_by_hand():
+    from snnlib.edges import E_AC, E_MAC, energy_estimate
+
+    image = np.zeros((10, 12))
+    image[:, 6:] = 1.0
+    ex = EdgeExtractor(image, steps=5, encoding="deterministic", device="hfox")
+    e = energy_estimate(ex, t_read=1e-8)
+    n_in = 60 * 5  # 60 white pixels spike on every step at max_rate 1
+    assert ex.input_spikes == n_in
+    assert e["conv_digital"] == pytest.approx(120 * 9 * 2 * E_MAC)
+    assert e["snn_digital"] == pytest.approx(n_in * 18 * E_AC + 120 * 4 * E_MAC * 5)
+    g_sum = (ex.crossbar.g_pos + ex.crossbar.g_neg).sum()
+    assert e["crossbar_array"] == pytest.approx(n_in * 0.2**2 * 1e-8 * g_sum)
+    # at the break-even number of steps the digital SNN costs what the convolution costs
+    per_step = n_in / 5 * 18 * E_AC + 120 * 4 * E_MAC
+    assert per_step * e["break_even_steps"] == pytest.approx(e["conv_digital"])
