@@ -119,3 +119,40 @@ def side_by_side(result: Any, *, titles: tuple[str, str] | None = None) -> Any:
         ax.set_ylabel("y (px)")
     fig.tight_layout()
     return fig
+
+
+_CURRENT_UNITS = {"A": 1.0, "mA": 1e3, "µA": 1e6, "uA": 1e6, "nA": 1e9}
+
+
+def plot_iv_loop(trace: Any, *, ax: Any = None, current_unit: str = "µA", label: str | None = None,
+                 color: str | None = None, arrows: bool = True) -> Any:
+    """Plot a memristor's current against its voltage: the pinched hysteresis loop.
+
+    ``trace`` is a :class:`~snnlib.memristor.MemristorTrace` (anything with 1-D
+    ``v`` in V and ``i`` in A). The current is drawn in ``current_unit``
+    (``"A"``, ``"mA"``, ``"µA"`` or ``"nA"``). With ``arrows``, two arrowheads
+    (one eighth and five eighths of the way through the trace: inside the
+    positive and the negative lobe of a sine period starting at 0) show the
+    direction of travel. Returns the axes.
+    """
+    if current_unit not in _CURRENT_UNITS:
+        raise ValueError(f"current_unit must be one of {', '.join(repr(u) for u in _CURRENT_UNITS)}, "
+                         f"got {current_unit!r}")
+    v = np.asarray(trace.v, dtype=float)
+    i = np.asarray(trace.i, dtype=float) * _CURRENT_UNITS[current_unit]
+    if v.ndim != 1 or v.shape != i.shape or v.size < 2:
+        raise ValueError(f"trace.v and trace.i must be 1-D of the same length (>= 2), "
+                         f"got shapes {v.shape} and {i.shape}")
+    ax = _axes(ax)
+    (line,) = ax.plot(v, i, lw=1.4, color=color, label=label)
+    if arrows and v.size >= 8:
+        for k in (v.size // 8, 5 * v.size // 8):
+            ax.annotate("", xy=(v[k + 1], i[k + 1]), xytext=(v[k], i[k]),
+                        arrowprops=dict(arrowstyle="-|>", color=line.get_color(), lw=1.2,
+                                        mutation_scale=14))
+    ax.set_xlabel("voltage v (V)")
+    ax.set_ylabel(f"current i ({'µA' if current_unit == 'uA' else current_unit})")
+    return ax
+
+
+__all__ += ["plot_iv_loop"]
