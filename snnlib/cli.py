@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 def _edges(args: argparse.Namespace) -> int:
     from snnlib import _checks
     from snnlib.edges import MAX_STEPS, EdgeExtractor
-    from snnlib.images import load_image, save_png
+    from snnlib.images import load_image_info, save_png
     from snnlib.plots import side_by_side
 
     # every check before any work or output: a mistake costs one line and nothing else
@@ -61,7 +61,10 @@ def _edges(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} exists and is not a folder; choose another output folder")
     t0 = time.perf_counter()
-    image = load_image(args.image)
+    image, info = load_image_info(args.image)
+    if info.downscaled:
+        (h0, w0), (h1, w1) = info.original_shape, info.shape
+        _progress(f"{args.image} is {w0}×{h0} px: scaled down to {w1}×{h1} px (long side at most 1024 px)")
 
     _progress(f"encoding {args.image} ({args.steps} steps, {args.encoding} code) and programming the crossbar")
     ex = EdgeExtractor(image, steps=args.steps, kernel=args.kernel, encoding=args.encoding,

@@ -85,7 +85,7 @@ def edge_explorer(image: Any = "../data/MHW.jpg", *, tau: float = 5.0, threshold
     import ipywidgets as w
 
     from snnlib.edges import KERNELS, EdgeExtractor
-    from snnlib.images import load_image
+    from snnlib.images import load_image_info
     from snnlib.memristor import PRESETS
 
     tau_s = w.FloatSlider(value=tau, min=1.0, max=50.0, step=1.0, description="τ (ms)", continuous_update=True)
@@ -100,7 +100,7 @@ def edge_explorer(image: Any = "../data/MHW.jpg", *, tau: float = 5.0, threshold
     status = w.HTML()
     original_img = w.Image(format="png", layout=w.Layout(width="48%"))
     edges_img = w.Image(format="png", layout=w.Layout(width="48%"))
-    state: dict[str, Any] = {"source": image, "extractor": None}
+    state: dict[str, Any] = {"source": image, "extractor": None, "note": ""}
 
     def say(text: str, error: bool = False) -> None:
         color = "#b00020" if error else "#333"
@@ -108,7 +108,9 @@ def edge_explorer(image: Any = "../data/MHW.jpg", *, tau: float = 5.0, threshold
 
     def rebuild(_change: Any = None) -> None:
         try:
-            img = load_image(state["source"])
+            img, info = load_image_info(state["source"])
+            state["note"] = (f" (photo scaled down from {info.original_shape[1]}×{info.original_shape[0]} px)"
+                             if info.downscaled else "")
             state["extractor"] = EdgeExtractor(img, steps=steps_d.value, kernel=kernel_d.value,
                                                device=device_d.value, seed=seed)
         except ValueError as err:
@@ -122,7 +124,7 @@ def edge_explorer(image: Any = "../data/MHW.jpg", *, tau: float = 5.0, threshold
             return
         png, text = render_edges(state["extractor"], tau_s.value, th_s.value)
         edges_img.value = png
-        say(text)
+        say(text + state["note"])
 
     def load_path(_button: Any = None) -> None:
         state["source"] = path_t.value.strip()

@@ -94,3 +94,11 @@ def test_out_is_a_file(photo, tmp_path, capsys):
     main(["edges", str(photo), "--out", str(f)])
     assert "not a folder" in capsys.readouterr().err
     assert f.read_text() == "x"
+
+
+def test_large_photo_is_scaled_down_with_a_message(tmp_path, capsys):
+    big = tmp_path / "big.png"
+    Image.fromarray((np.indices((1100, 1300)).sum(axis=0) % 40 < 20).astype(np.uint8) * 255).save(big)
+    assert main(["edges", str(big), "--out", str(tmp_path / "o"), "--steps", "2"]) == 0
+    assert "scaled down to 1024×866 px" in capsys.readouterr().err
+    assert Image.open(tmp_path / "o" / "big_edges.png").size == (1024, 866)
