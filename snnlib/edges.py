@@ -385,7 +385,7 @@ def energy_estimate(extractor: EdgeExtractor, *, t_read: float = 10e-9) -> dict[
       ``N_spikes · v_read² · t_read · Σ(G⁺ + G⁻)``. Periphery (drivers, the neurons, ADCs)
       is **excluded**; it usually dominates in real chips.
 
-    Also returns ``break_even_steps``: the T at which ``snn_digital`` equals ``conv_digital``
+    Also returns ``snn_leak`` (the leak part of ``snn_digital``) and ``break_even_steps``: the T at which ``snn_digital`` equals ``conv_digital``
     for this image's mean spike probability. Constants are cited at :data:`E_AC`.
     """
     t_read = _checks.positive("t_read", t_read, unit="s")
@@ -399,5 +399,5 @@ def energy_estimate(extractor: EdgeExtractor, *, t_read: float = 10e-9) -> dict[
     array = n_in * xb.v_read**2 * t_read * float(np.sum(xb.g_pos + xb.g_neg))
     spikes_per_step = n_in / extractor.steps
     per_step = spikes_per_step * k * k * c * E_AC + leak_per_step
-    return dict(conv_digital=conv, snn_digital=snn, crossbar_array=array,
+    return dict(conv_digital=conv, snn_digital=snn, snn_leak=leak_per_step * extractor.steps, crossbar_array=array,
                 break_even_steps=conv / per_step, spike_probability=spikes_per_step / (h * w))

@@ -155,6 +155,7 @@ def test_energy_estimate_by_hand():
     assert ex.input_spikes == n_in
     assert e["conv_digital"] == pytest.approx(120 * 9 * 2 * E_MAC)
     assert e["snn_digital"] == pytest.approx(n_in * 18 * E_AC + 120 * 4 * E_MAC * 5)
+    assert e["snn_leak"] == pytest.approx(120 * 4 * E_MAC * 5)
     g_sum = (ex.crossbar.g_pos + ex.crossbar.g_neg).sum()
     assert e["crossbar_array"] == pytest.approx(n_in * 0.2**2 * 1e-8 * g_sum)
     # at the break-even number of steps the digital SNN costs what the convolution costs
