@@ -28,6 +28,8 @@ even in Pillow's warning band, the image is refused), and
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import math
 import os
@@ -98,9 +100,9 @@ def load_image(source: Any, *, max_size: int | None = 1024) -> np.ndarray:
 
     Parameters
     ----------
-    source : str, pathlib.Path, PIL.Image.Image or array_like
+    source : str, pathlib.Path, bytes, PIL.Image.Image or array_like
         A file Pillow can read (JPEG, PNG incl. 16-bit, TIFF, BMP, GIF, WebP …),
-        a Pillow image, or an array ``[H, W]``, ``[H, W, 1]``, ``[H, W, 2]``
+        the bytes of such a file (an upload), a Pillow image, or an array ``[H, W]``, ``[H, W, 1]``, ``[H, W, 2]``
         (gray + alpha), ``[H, W, 3]`` (RGB) or ``[H, W, 4]`` (RGBA). Arrays:
         ``uint8`` is divided by 255, ``uint16`` by 65535, other integers must lie
         in 0…255, floats and bools must lie in [0, 1].
@@ -144,8 +146,14 @@ def load_image_info(source: Any, *, max_size: int | None = 1024) -> tuple[np.nda
         gray, mode, rotated, had_alpha = _read_file(Path(source))
         name = str(source)
     elif isinstance(source, Image.Image):
-        gray, mode, rotated, had_alpha = _from_pil(source, "the image")
+        gray, mode, rotated, had_alpha = _decode(lambda: contextlib.nullcontext(source), "the image")
         name = "<PIL image>"
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        name = "the uploaded file"
+        if len(source) == 0:
+            raise ImageError(f"{name} is empty (0 bytes), not an image; choose a photo file")
+        data = bytes(source)
+        gray, mode, rotated, had_alpha = _decode(lambda: Image.open(io.BytesIO(data)), name)
     else:
         gray, mode, had_alpha = _from_array(source)
         rotated, name = False, "<array>"
@@ -199,12 +207,18 @@ def _read_file(path: Path) -> tuple[np.ndarray, str, bool, bool]:
         raise ImageError(f"{path} is a directory, not an image file; pass the path of a photo inside it")
     if path.stat().st_size == 0:
         raise ImageError(f"{path} is an empty (0-byte) file, not an image; re-download or re-save the photo")
+    return _decode(lambda: Image.open(path), str(path))
+
+
+def _decode(open_image: Any, path: str) -> tuple[np.ndarray, str, bool, bool]:
+    """Open (``open_image()`` gives a context-managed Pillow image), decode and convert, with every
+    Pillow failure turned into a one-line :class:`ImageError` naming ``path``."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
+            with open_image() as im:
                 im.load()  # decode now, so that truncated data raises here
-                return _from_pil(im, str(path))
+                return _from_pil(im, path)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:

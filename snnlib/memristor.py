@@ -148,7 +148,7 @@ def lobe_area(trace: MemristorTrace, period: float | None = None) -> float:
     t, v, i = trace.t, trace.v, trace.i
     if period is not None:
         period = _checks.positive("period", period, unit="s")
-        if period > t[-1] - t[0] * (1 + 1e-12):
+        if period > (t[-1] - t[0]) * (1 + 1e-12):
             raise ValueError(f"period ({period} s) is longer than the trace ({t[-1] - t[0]} s); "
                              "simulate at least one full period")
         keep = t >= t[-1] - period * (1 + 1e-9)

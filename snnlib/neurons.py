@@ -123,10 +123,6 @@ def spike_function(surrogate: str = "fast_sigmoid", slope: float = 25.0) -> Call
     return heaviside
 
 
-def _heaviside(x: tf.Tensor) -> tf.Tensor:
-    return tf.cast(x >= 0.0, x.dtype)
-
-
 def lif_step(
     current: tf.Tensor,
     v: tf.Tensor,

@@ -23,13 +23,17 @@ def lif_trace_png(tau: float, threshold: float, current: float, *, steps: int = 
     The current (units of θ) switches on at 20 ms. ``tau`` and ``dt`` in ms.
     """
     steps = _checks.positive_int("steps", steps)
-    current = _checks.finite_array("current", current)
+    dt = _checks.positive("dt", dt, unit="ms")
+    current = float(_checks.finite_array("current", current, ndim=0))
+    onset = int(round(20 / dt))
+    if steps <= onset:
+        raise ValueError(f"steps must be more than {onset} (the current switches on at 20 ms), got {steps}")
     drive = np.zeros(steps)
-    drive[int(20 / dt):] = float(current)
+    drive[onset:] = current
     s, v = simulate(drive, tau=tau, threshold=threshold, dt=dt)
     fig, ax = plt.subplots(figsize=(6, 2.6))
     plot_membrane(v, s, dt=dt, threshold=threshold, ax=ax)
-    ax.set_title(f"τ = {tau:g} ms, θ = {threshold:g}, I = {float(current):g}: {int(s.sum())} spikes")
+    ax.set_title(f"τ = {tau:g} ms, θ = {threshold:g}, I = {current:g}: {int(s.sum())} spikes")
     return figure_png(fig)
 
 
@@ -90,7 +94,7 @@ def edge_explorer(image: Any = "../data/MHW.jpg", *, tau: float = 5.0, threshold
 
     tau_s = w.FloatSlider(value=tau, min=1.0, max=50.0, step=1.0, description="τ (ms)", continuous_update=True)
     th_s = w.FloatSlider(value=threshold, min=0.05, max=2.0, step=0.05, description="θ", continuous_update=True)
-    steps_d = w.Dropdown(options=[8, 16, 32, 64], value=steps, description="steps T")
+    steps_d = w.Dropdown(options=sorted({8, 16, 32, 64, steps}), value=steps, description="steps T")
     kernel_d = w.Dropdown(options=list(KERNELS), value=kernel, description="kernel")
     device_d = w.Dropdown(options=sorted(PRESETS), value=device, description="device")
     path_t = w.Text(value=str(image) if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__") else "",
@@ -106,9 +110,11 @@ def edge_explorer(image: Any = "../data/MHW.jpg", *, tau: float = 5.0, threshold
         color = "#b00020" if error else "#333"
         status.value = f"<span style='color:{color}'>{text}</span>"
 
-    def rebuild(_change: Any = None) -> None:
+    def rebuild(_change: Any = None, source: Any = None) -> None:
+        """Re-encode and re-program; a new ``source`` is kept only if it loads."""
+        source = state["source"] if source is None else source
         try:
-            img, info = load_image_info(state["source"])
+            img, info = load_image_info(source)
             state["note"] = (f" (photo scaled down from {info.original_shape[1]}×{info.original_shape[0]} px)"
                              if info.downscaled else "")
             state["extractor"] = EdgeExtractor(img, steps=steps_d.value, kernel=kernel_d.value,
@@ -116,6 +122,7 @@ def edge_explorer(image: Any = "../data/MHW.jpg", *, tau: float = 5.0, threshold
         except ValueError as err:
             say(str(err), error=True)
             return
+        state["source"] = source
         original_img.value = edges_png(state["extractor"].image)
         rerun()
 
@@ -127,23 +134,13 @@ def edge_explorer(image: Any = "../data/MHW.jpg", *, tau: float = 5.0, threshold
         say(text + state["note"])
 
     def load_path(_button: Any = None) -> None:
-        state["source"] = path_t.value.strip()
-        rebuild()
+        rebuild(source=path_t.value.strip())
 
     def load_upload(_change: Any = None) -> None:
-        import io
-
-        from PIL import Image, UnidentifiedImageError
-
         if not upload.value:
             return
         item = upload.value[0]
-        try:
-            state["source"] = Image.open(io.BytesIO(bytes(item["content"])))
-        except (UnidentifiedImageError, OSError):
-            say(f"{item.get('name', 'the upload')} is not an image Pillow can read", error=True)
-            return
-        rebuild()
+        rebuild(source=bytes(item["content"]))  # decoded and checked by load_image_info
 
     tau_s.observe(rerun, names="value")
     th_s.observe(rerun, names="value")

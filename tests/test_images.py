@@ -1,5 +1,6 @@
 """Image loading: every Pillow mode to grayscale [0, 1], EXIF rotation, downscaling, clear errors."""
 
+import io
 import logging
 
 import numpy as np
@@ -278,3 +279,19 @@ def test_bad_max_size(max_size):
 
 def test_image_error_is_a_value_error():
     assert issubclass(ImageError, ValueError)
+
+
+def test_bytes_source_is_decoded_with_the_same_guards():
+    from snnlib.images import ImageError, load_image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.full((20, 30, 3), 200, np.uint8)).save(buf, format="JPEG")
+    data = buf.getvalue()
+    assert load_image(data).shape == (20, 30)
+    with pytest.raises(ImageError, match="truncated or corrupt"):
+        load_image(data[: len(data) // 2])
+    with pytest.raises(ImageError, match="empty"):
+        load_image(b"")
+    with pytest.raises(ImageError, match="not an image"):
+        load_image(b"just some text")
+

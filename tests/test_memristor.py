@@ -324,3 +324,11 @@ def test_model_argument_errors():
         pulse_conductance(1, g_min=1e-6, g_max=1e-5, p_max=100, nl=1, direction="up")
     with pytest.raises(ValueError, match="nu"):
         pcm_drift(1e-5, 1.0, -0.1)
+
+
+def test_lobe_area_period_on_a_trace_that_does_not_start_at_zero():
+    from snnlib.memristor import HPMemristor, lobe_area, sine
+
+    t = np.linspace(1.0, 2.0, 2001)
+    trace = HPMemristor().simulate(sine(1.0, 1.0, t), t)
+    assert lobe_area(trace, period=1.0) == pytest.approx(lobe_area(trace), rel=1e-9)

@@ -1,5 +1,6 @@
 """Slider callbacks, called directly as the widgets call them."""
 
+import datetime
 import io
 
 import numpy as np
@@ -7,6 +8,8 @@ from PIL import Image
 
 from snnlib.edges import EdgeExtractor, synthetic_shapes
 from snnlib.widgets import edge_explorer, edges_png, lif_explorer, lif_trace_png, render_edges
+
+_WHEN = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -59,3 +62,28 @@ def test_edge_explorer_sliders_and_bad_path(tmp_path):
     path_box.value = str(tmp_path / "missing.jpg")
     load.click()
     assert "no such file" in status.value and edge_img.value  # old picture kept, message shown
+
+
+def test_edge_explorer_upload_of_a_broken_file_shows_a_message(tmp_path):
+    good = io.BytesIO()
+    Image.fromarray((synthetic_shapes(40)[0] * 255).astype(np.uint8)).save(good, format="JPEG")
+    box = edge_explorer(synthetic_shapes(32)[0], steps=4)
+    status, edge_img = box.children[3], box.children[4].children[1]
+    upload = box.children[2].children[2]
+    before = edge_img.value
+    upload.value = ({"name": "cut.jpg", "type": "image/jpeg", "size": 100,
+                     "content": memoryview(good.getvalue()[:300]), "last_modified": _WHEN},)
+    assert "truncated or corrupt" in status.value and edge_img.value == before
+    upload.value = ({"name": "ok.jpg", "type": "image/jpeg", "size": 100,
+                     "content": memoryview(good.getvalue()), "last_modified": _WHEN},)
+    assert "LIF spikes" in status.value and edge_img.value != before
+
+
+def test_lif_trace_rejects_bad_arguments():
+    import pytest
+
+    for kwargs, word in [(dict(dt=0), "dt"), (dict(steps=10), "steps")]:
+        with pytest.raises(ValueError, match=word):
+            lif_trace_png(20.0, 1.0, 1.5, **kwargs)
+    with pytest.raises(ValueError, match="current"):
+        lif_trace_png(20.0, 1.0, [1.0, 2.0])
