@@ -47,13 +47,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _edges(args: argparse.Namespace) -> int:
     from snnlib import _checks
-    from snnlib.edges import MAX_STEPS, EdgeExtractor
+    from snnlib.edges import MAX_STEPS, EdgeExtractor, check_run_args
     from snnlib.images import load_image_info, save_png
     from snnlib.plots import side_by_side
 
     # every check before any work or output: a mistake costs one line and nothing else
-    _checks.positive("--tau", args.tau, unit="ms")
-    _checks.positive("--threshold", args.threshold)
+    check_run_args(args.tau, args.threshold)
     if not 1 <= args.steps <= MAX_STEPS:
         raise ValueError(f"--steps must be between 1 and {MAX_STEPS}, got {args.steps}")
     _checks.seed_value("--seed", args.seed)

@@ -31,8 +31,9 @@ normalised so that the sum of their positive weights is 1 (the largest possible
 one-step response is 1 weight unit), and ``gain="auto"`` scales currents so that
 the strongest edges of *this* image — the 99.5th percentile of the analogue
 response ``|K * (x·p_max)|`` — receive a mean input of ``1.0`` (in units of
-threshold). With the default ``threshold=0.5`` those edges fire at about 40 % of
-steps for ``tau = 5 ms``, far from saturation, and the slider range ``0.05–2``
+threshold). With the default ``threshold=0.5`` a constant input of 1.0 fires on
+a quarter of the steps for ``tau = 5 ms`` (on the course photo the strongest 0.5 % of
+edges fire on about 30 %), far from saturation, and the slider range ``0.05–2``
 spans from "everything fires" to "only the strongest edges".
 
 **Speed.** The crossbar currents do not depend on ``tau`` or ``threshold``:
@@ -63,6 +64,10 @@ from snnlib.neurons import decay_and_gain, lif_step
 KERNELS = ("sobel", "dog", "laplacian")
 ENCODINGS = ("rate", "deterministic", "latency")
 MAX_STEPS = 256
+#: Crossbar options the edge pipeline passes on (see :class:`snnlib.crossbar.Crossbar`).
+CROSSBAR_OPTIONS = ("mapping", "levels", "programming", "d2d_sigma", "read_noise", "stuck_on_rate",
+                    "stuck_off_rate", "drift_time", "adc_bits", "v_read")
+RESETS = ("zero", "subtract")
 
 __all__ = [
     "KERNELS", "ENCODINGS", "EdgeResult", "EdgeExtractor", "extract_edges", "kernel_bank",
@@ -136,23 +141,31 @@ class EdgeResult:
         """Total spikes in the network (input + LIF)."""
         return self.input_spikes + self.output_spikes
 
+    @property
+    def per_channel(self) -> np.ndarray:
+        """Spike counts ON + OFF of each kernel channel, [H, W, C] (Sobel: channel 0 = Kx, 1 = Ky)."""
+        c = self.counts.shape[-1] // 2
+        return self.counts[..., :c] + self.counts[..., c:]
+
 
 # ----------------------------------------------------------------------------- LIF scan
-@tf.function(jit_compile=True)
-def _lif_counts(drive, decay, gain, threshold, reset):
-    """Spike counts of LIF neurons over time-major input currents ``[T, ...]``."""
-    v = tf.zeros(tf.shape(drive)[1:], drive.dtype)
+def _on_off_counts(currents, decay, gain, threshold, reset):
+    """Spike counts [H, W, 2C] of ON (fed +I) and OFF (fed −I) LIF neurons over currents [T, H, W, C]."""
+    shape = tf.concat([tf.shape(currents)[1:-1], [2 * currents.shape[-1]]], axis=0)
+    v = tf.zeros(shape, currents.dtype)
     counts = v
-    for t in range(drive.shape[0]):  # T is static: unrolled, fused by XLA into one pass
-        spikes, v, _ = lif_step(drive[t], v, None, decay=decay, gain=gain, threshold=threshold, reset=reset)
+    for t in range(currents.shape[0]):  # T is static: unrolled, fused by XLA into one pass
+        i_t = currents[t]
+        drive = tf.concat([i_t, -i_t], axis=-1)  # ON neurons first, then OFF
+        spikes, v, _ = lif_step(drive, v, None, decay=decay, gain=gain, threshold=threshold, reset=reset)
         counts += spikes
     return counts
 
 
 @tf.function(jit_compile=True)
-def _lif_edges(drive, decay, gain, threshold, reset, kernel):
+def _lif_edges(currents, decay, gain, threshold, reset, kernel):
     """LIF counts [H, W, 2C] (ON of each channel, then OFF) → (counts, edge map [H, W] in [0, 1], total)."""
-    counts = _lif_counts(drive, decay, gain, threshold, reset)
+    counts = _on_off_counts(currents, decay, gain, threshold, reset)
     c = counts.shape[-1] // 2
     per_channel = counts[..., :c] + counts[..., c:]  # ON + OFF of each kernel channel
     if kernel == "sobel":
@@ -165,6 +178,12 @@ def _lif_edges(drive, decay, gain, threshold, reset, kernel):
 
 
 # ----------------------------------------------------------------------------- pipeline
+def check_run_args(tau: Any, threshold: Any, reset: Any = "zero", dt: Any = 1.0) -> tuple[float, float, str, float]:
+    """Validate the LIF (slider) parameters once: ``tau`` and ``dt`` in ms > 0, ``threshold`` > 0, a known reset."""
+    return (_checks.positive("tau", tau, unit="ms"), _checks.positive("threshold", threshold),
+            _checks.one_of("reset", reset, RESETS), _checks.positive("dt", dt, unit="ms"))
+
+
 class EdgeExtractor:
     """The edge pipeline with everything that ``tau`` and ``threshold`` do not change computed once.
 
@@ -180,7 +199,9 @@ class EdgeExtractor:
         encoding: ``"rate"`` (Bernoulli, seeded), ``"deterministic"`` (sigma-delta) or ``"latency"``.
         max_rate: spike probability per step of a white pixel (rate codes), in (0, 1].
         device: memristor preset name or :class:`~snnlib.memristor.DevicePreset`.
-        seed: seed of every random draw (encoder, device programming, read noise).
+        seed: seed of the encoder's spikes (and of the chip, unless ``chip_seed`` is given).
+        chip_seed: seed of the device draws (variation, faults, pulse noise, read noise); default ``seed``.
+            Fix ``seed`` and vary ``chip_seed`` to compare chips on the same spikes.
         gain: ``"auto"`` (see the module docstring) or a number: neuron input per weight unit.
         max_size: images longer than this on their long side are downscaled (px).
         **crossbar: non-idealities passed to :class:`~snnlib.crossbar.Crossbar`
@@ -191,8 +212,8 @@ class EdgeExtractor:
     """
 
     def __init__(self, image: Any, *, steps: int = 32, kernel: str = "sobel", encoding: str = "rate",
-                 max_rate: float = 1.0, device: Any = "ideal", seed: int = 0, gain: float | str = "auto",
-                 max_size: int | None = 1024, **crossbar: Any) -> None:
+                 max_rate: float = 1.0, device: Any = "ideal", seed: int = 0, chip_seed: int | None = None,
+                 gain: float | str = "auto", max_size: int | None = 1024, **crossbar: Any) -> None:
         self.steps = _checks.positive_int("steps", steps)
         if self.steps > MAX_STEPS:
             raise ValueError(f"steps must be at most {MAX_STEPS}, got {steps}; more steps only cost time")
@@ -200,11 +221,16 @@ class EdgeExtractor:
         self.encoding = _checks.one_of("encoding", encoding, ENCODINGS)
         self.max_rate = _checks.in_range("max_rate", max_rate, 1e-6, 1.0)
         self.seed = _checks.seed_value("seed", seed)
+        self.chip_seed = self.seed if chip_seed is None else _checks.seed_value("chip_seed", chip_seed)
         for bad in ("r_wire", "dac_bits"):
             if crossbar.get(bad) not in (None, 0, 0.0):
                 raise ValueError(f"{bad} is not modelled in the edge pipeline (a k×k column is tiny); "
                                  "leave it out, or study it with snnlib.crossbar.Crossbar")
             crossbar.pop(bad, None)
+        unknown = sorted(set(crossbar) - set(CROSSBAR_OPTIONS))
+        if unknown:
+            raise ValueError(f"unknown option(s) {', '.join(unknown)}; the crossbar options are "
+                             f"{', '.join(CROSSBAR_OPTIONS)}")
         if gain != "auto":
             gain = _checks.positive("gain", gain)
         self.image = load_image(image, max_size=max_size)
@@ -212,21 +238,21 @@ class EdgeExtractor:
         bank = kernel_bank(self.kernel)
         self.kernel_weights = bank
         k, _, c = bank.shape
-        self.crossbar = Crossbar(bank.reshape(k * k, c), device=device, seed=self.seed, **crossbar)
+        self.crossbar = Crossbar(bank.reshape(k * k, c), device=device, seed=self.chip_seed, **crossbar)
         self.device = self.crossbar.device
 
-        analog = _convolve(self.image[None] * self.max_rate, bank)[0]
+        spikes = self._encode()
+        self.input_spikes = int(tf.reduce_sum(spikes).numpy())
+        # the mean input per step: x·p_max for the rate codes (its expectation), the spikes' own mean for latency
+        mean_input = (self.image * self.max_rate if self.encoding != "latency"
+                      else tf.reduce_mean(spikes, axis=0).numpy())
+        analog = _convolve(mean_input[None], bank)[0]
         if gain == "auto":
             ref = float(np.percentile(np.abs(analog), 99.5))
             gain = 1.0 / ref if ref > 0 else 1.0
         self.gain = float(gain)
-        self.analog = analog  # [H, W, C], ideal weights, the T → ∞ limit of the mean weighted input
-
-        spikes = self._encode()
-        self.input_spikes = int(tf.reduce_sum(spikes).numpy())
+        self.analog = analog  # [H, W, C], ideal weights: the T → ∞ limit of the mean weighted input (rate codes)
         self.currents = self._crossbar_currents(spikes)  # [T, H, W, C] in units of threshold
-        # ON neurons get +I, OFF neurons −I: one [T, H, W, 2C] drive, laid out once
-        self._drive = tf.concat([self.currents, -self.currents], axis=-1)
 
     # ------------------------------------------------------------------ cached stage
     def _encode(self) -> tf.Tensor:
@@ -249,7 +275,7 @@ class EdgeExtractor:
         i_diff = conv(g_pos) - conv(g_neg)  # A: I⁺ − I⁻ of each column pair
         if xb.read_noise > 0:  # fresh relative conductance noise on every device and read
             var = tf.nn.conv2d(tf.square(volts), tf.square(g_pos) + tf.square(g_neg), 1, "VALID")
-            z = tf.random.stateless_normal(tf.shape(i_diff), seed=[self.seed, 7919])
+            z = tf.random.stateless_normal(tf.shape(i_diff), seed=[self.chip_seed, 7919])
             i_diff += xb.read_noise * tf.sqrt(var) * z
         if xb.adc_bits is not None:
             i_diff = _quantize_range(i_diff, xb.adc_bits)
@@ -260,13 +286,10 @@ class EdgeExtractor:
     def run(self, *, tau: float = 5.0, threshold: float = 0.5, reset: str = "zero", dt: float = 1.0) -> EdgeResult:
         """Run the LIF neurons on the cached currents: ``tau`` (ms) and ``threshold`` (units of the
         input scale) are the slider parameters; nothing upstream is recomputed."""
-        tau = _checks.positive("tau", tau, unit="ms")
-        threshold = _checks.positive("threshold", threshold)
-        dt = _checks.positive("dt", dt, unit="ms")
-        _checks.one_of("reset", reset, ("zero", "subtract"))
+        tau, threshold, reset, dt = check_run_args(tau, threshold, reset, dt)
         decay, gain = decay_and_gain(tau, dt, "exact")
         counts, edges, total = _lif_edges(
-            self._drive, tf.constant(float(decay), tf.float32), tf.constant(float(gain), tf.float32),
+            self.currents, tf.constant(float(decay), tf.float32), tf.constant(float(gain), tf.float32),
             tf.constant(threshold, tf.float32), reset, self.kernel)
         return EdgeResult(
             original=self.image,
@@ -275,8 +298,15 @@ class EdgeExtractor:
             input_spikes=self.input_spikes,
             output_spikes=int(total.numpy()),
             params=dict(tau=tau, threshold=threshold, reset=reset, dt=dt, steps=self.steps, kernel=self.kernel,
-                        encoding=self.encoding, device=self.device.name, seed=self.seed, gain=self.gain),
+                        encoding=self.encoding, device=self.device.name, seed=self.seed, chip_seed=self.chip_seed,
+                        gain=self.gain),
         )
+
+    def current_rmse(self) -> float:
+        """RMS difference (weight units) between the time-averaged crossbar current and the analogue
+        convolution ``K * (x·p_max)``: how well T steps of spikes estimate the ideal response."""
+        mean_current = tf.reduce_mean(self.currents, axis=0).numpy() / self.gain
+        return float(np.sqrt(np.mean((mean_current - self.analog) ** 2)))
 
 
 def extract_edges(image: Any, *, tau: float = 5.0, threshold: float = 0.5, steps: int = 32,
@@ -287,11 +317,8 @@ def extract_edges(image: Any, *, tau: float = 5.0, threshold: float = 0.5, steps
     >>> r.edges.shape, float(r.edges.max())
     ((32, 32), 1.0)
     """
-    reset = kwargs.pop("reset", "zero")
-    dt = kwargs.pop("dt", 1.0)
-    # validate the cheap arguments before the expensive stage
-    _checks.positive("tau", tau, unit="ms")
-    _checks.positive("threshold", threshold)
+    # the cheap checks before the expensive stage
+    tau, threshold, reset, dt = check_run_args(tau, threshold, kwargs.pop("reset", "zero"), kwargs.pop("dt", 1.0))
     ex = EdgeExtractor(image, steps=steps, kernel=kernel, device=device, seed=seed, **kwargs)
     return ex.run(tau=tau, threshold=threshold, reset=reset, dt=dt)
 
@@ -343,9 +370,21 @@ def edge_scores(predicted: Any, truth: Any, *, tolerance: int = 1) -> tuple[floa
     """
     pred = np.asarray(predicted, dtype=bool)
     true = np.asarray(truth, dtype=bool)
+    _check_maps(pred, true, tolerance)
     struct = np.ones((2 * tolerance + 1, 2 * tolerance + 1), dtype=bool)
     near_true = ndimage.binary_dilation(true, struct) if tolerance else true
-    near_pred = ndimage.binary_dilation(pred, struct) if tolerance else pred
+    return _scores(pred, true, near_true, struct if tolerance else None)
+
+
+def _check_maps(pred: np.ndarray, true: np.ndarray, tolerance: Any) -> None:
+    if pred.ndim != 2 or pred.shape != true.shape:
+        raise ValueError(f"the edge map and the true edges must be [H, W] arrays of one shape, "
+                         f"got {pred.shape} and {true.shape}")
+    _checks.positive_int("tolerance", tolerance, minimum=0)
+
+
+def _scores(pred: np.ndarray, true: np.ndarray, near_true: np.ndarray, struct: np.ndarray | None):
+    near_pred = ndimage.binary_dilation(pred, struct) if struct is not None else pred
     precision = float((pred & near_true).sum() / pred.sum()) if pred.any() else 0.0
     recall = float((true & near_pred).sum() / true.sum()) if true.any() else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
@@ -358,9 +397,14 @@ def best_f1(edge_map: Any, truth: Any, *, tolerance: int = 1, n_thresholds: int 
     Returns ``(f1, threshold)``.
     """
     m = np.asarray(edge_map, dtype=float)
+    true = np.asarray(truth, dtype=bool)
+    _check_maps(m, true, tolerance)
+    n_thresholds = _checks.positive_int("n_thresholds", n_thresholds)
+    struct = np.ones((2 * tolerance + 1, 2 * tolerance + 1), dtype=bool)
+    near_true = ndimage.binary_dilation(true, struct) if tolerance else true
     best = (0.0, 0.0)
     for t in np.linspace(0.02, 0.98, n_thresholds):
-        f1 = edge_scores(m >= t, truth, tolerance=tolerance)[2]
+        f1 = _scores(m >= t, true, near_true, struct if tolerance else None)[2]
         if f1 > best[0]:
             best = (f1, float(t))
     return best

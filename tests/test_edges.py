@@ -79,26 +79,21 @@ def test_slider_path_changes_only_when_parameters_change(shapes):
 
 
 def test_slider_path_does_not_retrace(shapes):
-    from snnlib.edges import _lif_counts
+    from snnlib.edges import _lif_edges
 
     ex = EdgeExtractor(shapes[0], steps=8)
     ex.run(tau=3.0, threshold=0.4)
-    before = _lif_counts.experimental_get_tracing_count()
+    before = _lif_edges.experimental_get_tracing_count()
     for tau, th in [(4.0, 0.5), (9.0, 1.2), (30.0, 0.1)]:
         ex.run(tau=tau, threshold=th)
-    assert _lif_counts.experimental_get_tracing_count() == before
+    assert _lif_edges.experimental_get_tracing_count() == before
 
 
 def test_currents_converge_to_analogue_convolution(shapes):
     image, _ = shapes
-    errors = {}
-    for enc in ["rate", "deterministic"]:
-        errs = []
-        for t in (8, 32, 128):
-            ex = EdgeExtractor(image, steps=t, encoding=enc, seed=2)
-            mean_current = ex.currents.numpy().mean(axis=0) / ex.gain
-            errs.append(np.sqrt(np.mean((mean_current - ex.analog) ** 2)))
-        errors[enc] = np.array(errs)
+    errors = {enc: np.array([EdgeExtractor(image, steps=t, encoding=enc, seed=2).current_rmse()
+                             for t in (8, 32, 128)])
+              for enc in ["rate", "deterministic"]}
     slope = {k: np.polyfit(np.log([8, 32, 128]), np.log(v), 1)[0] for k, v in errors.items()}
     assert -0.65 < slope["rate"] < -0.35            # Bernoulli: ~ 1/sqrt(T)
     assert slope["deterministic"] < -0.8             # sigma-delta: ~ 1/T
@@ -161,3 +156,46 @@ def test_energy_estimate_by_hand():
     # at the break-even number of steps the digital SNN costs what the convolution costs
     per_step = n_in / 5 * 18 * E_AC + 120 * 4 * E_MAC
     assert per_step * e["break_even_steps"] == pytest.approx(e["conv_digital"])
+
+
+def test_latency_code_finds_edges(shapes):
+    image, truth = shapes
+    result = extract_edges(image, steps=32, encoding="latency")
+    assert result.output_spikes > 0
+    assert best_f1(result.edges, truth)[0] > 0.8
+
+
+def test_chip_seed_changes_only_the_chip(shapes):
+    image, _ = shapes
+    a = EdgeExtractor(image, steps=8, seed=1, chip_seed=3, d2d_sigma=0.3)
+    b = EdgeExtractor(image, steps=8, seed=1, chip_seed=4, d2d_sigma=0.3)
+    c = EdgeExtractor(image, steps=8, seed=1, chip_seed=3, d2d_sigma=0.3)
+    assert a.input_spikes == b.input_spikes  # same encoder spikes
+    assert not np.array_equal(a.crossbar.g_pos, b.crossbar.g_pos)
+    np.testing.assert_array_equal(a.currents.numpy(), c.currents.numpy())
+
+
+def test_per_channel_counts(shapes):
+    r = extract_edges(shapes[0], steps=8)
+    np.testing.assert_array_equal(r.per_channel, r.counts[..., :2] + r.counts[..., 2:])
+
+
+def test_unknown_crossbar_option_is_named():
+    with pytest.raises(ValueError, match="levles"):
+        EdgeExtractor(np.zeros((8, 8)), levles=4)
+
+
+def test_reset_is_checked_before_the_expensive_stage(monkeypatch):
+    import snnlib.edges as edges
+
+    monkeypatch.setattr(edges, "EdgeExtractor", lambda *a, **k: pytest.fail("built before checking reset"))
+    with pytest.raises(ValueError, match="reset"):
+        edges.extract_edges(np.zeros((8, 8)), reset="hard")
+
+
+@pytest.mark.parametrize("kwargs,word", [(dict(tolerance=-1), "tolerance"), (dict(n_thresholds=0), "n_thresholds")])
+def test_best_f1_bad_arguments(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        best_f1(np.zeros((5, 5)), np.zeros((5, 5), bool), **kwargs)
+    with pytest.raises(ValueError, match="one shape"):
+        edge_scores(np.zeros((5, 5)), np.zeros((4, 5), bool))
