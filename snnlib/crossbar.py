@@ -434,7 +434,11 @@ class Crossbar:
         return i_pos, i_neg
 
     def _prepare(self, x: Any) -> tf.Tensor:
+        if not tf.is_tensor(x):
+            x = _checks.finite_array("x", x)  # numbers only, no NaN (tensors inside tf.function pass as they are)
         x = tf.convert_to_tensor(x)
+        if not (x.dtype.is_floating or x.dtype.is_integer or x.dtype.is_bool):
+            raise ValueError(f"x must hold numbers (input values per row), got dtype {x.dtype.name}")
         if not x.dtype.is_floating:
             x = tf.cast(x, tf.float32)
         if x.shape.rank is not None and x.shape.rank == 0:

@@ -321,6 +321,10 @@ class LIFCell(keras.layers.Layer):
         self._spike_fn = spike_function(self.surrogate, self.surrogate_slope)
 
     def build(self, input_shape):
+        width = input_shape[-1] if input_shape else None
+        if width is not None and width != self.units:
+            raise ValueError(f"LIFCell({self.units}) takes one input current per neuron, so the last axis of its "
+                             f"input must be {self.units}, got {width}; put keras.layers.Dense({self.units}) in front")
         shape = (self.units,) if self.per_neuron else ()
         self.tau = self.add_weight(
             name="tau", shape=shape, initializer=keras.initializers.Constant(self.tau_init),

@@ -416,3 +416,11 @@ def test_crossbar_dense_value_errors():
         CrossbarDense(3, levels=1)
     with pytest.raises(ValueError, match="read_noise"):
         CrossbarDense(3, read_noise=-1.0)
+
+
+def test_matmul_rejects_nan_and_text():
+    xb = Crossbar.ideal(np.eye(3))
+    with pytest.raises(ValueError, match="NaN"):
+        xb.matmul(np.array([1.0, np.nan, 0.0]))
+    with pytest.raises(ValueError, match="numbers"):
+        xb.matmul("abc")

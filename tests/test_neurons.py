@@ -199,3 +199,8 @@ def test_simulate_rejects_nan_and_bad_tau():
         simulate(np.array([1.0, np.nan]))
     with pytest.raises(ValueError, match="tau"):
         simulate(np.ones(3), tau=0)
+
+
+def test_cell_says_when_the_input_width_is_wrong():
+    with pytest.raises(ValueError, match="Dense"):
+        keras.layers.RNN(LIFCell(4))(np.ones((2, 5, 3), np.float32))
