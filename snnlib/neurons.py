@@ -73,6 +73,7 @@ __all__ = [
     "lif_step",
     "simulate",
     "fi_curve_analytic",
+    "fi_curve_simulated",
     "LIFCell",
 ]
 
@@ -243,6 +244,25 @@ def fi_curve_analytic(current: Any, *, tau: float = 20.0, threshold: float = 1.0
     above = i > threshold
     out[above] = 1.0 / (t_ref + tau * np.log(i[above] / (i[above] - threshold)))
     return out
+
+
+def fi_curve_simulated(current: Any, *, tau: float = 20.0, threshold: float = 1.0, refractory: int = 0,
+                       dt: float = 1.0, steps: int = 3000) -> np.ndarray:
+    """Simulated LIF firing rate in spikes per ms (kHz) for each constant ``current``.
+
+    The rate is 1 / (mean inter-spike interval) over ``steps`` steps from rest, so the first
+    (longer) interval from rest does not bias it; 0 where fewer than three spikes occur.
+    Compare with :func:`fi_curve_analytic` (``t_ref = refractory · dt``).
+    """
+    i = _checks.finite_array("current", current, ndim=1)
+    steps = _checks.positive_int("steps", steps, minimum=3)
+    spikes, _ = simulate(np.tile(i, (steps, 1)), tau=tau, threshold=threshold, refractory=refractory, dt=dt)
+    rates = np.zeros(len(i))
+    for j in range(len(i)):
+        times = np.flatnonzero(spikes[:, j])
+        if len(times) >= 3:
+            rates[j] = 1.0 / (np.diff(times).mean() * dt)
+    return rates
 
 
 # ----------------------------------------------------------------------------- Keras cell

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from snnlib._quiet import tf
-from snnlib.neurons import LIFCell, fi_curve_analytic, simulate, spike_function
+from snnlib.neurons import LIFCell, fi_curve_analytic, fi_curve_simulated, simulate, spike_function
 
 HALF = 1.0 / math.log(2.0)  # tau (ms) that gives an exact decay of 1/2 per 1 ms step
 
@@ -64,21 +64,11 @@ def test_spike_uses_updated_potential_of_same_step():
 
 
 # --------------------------------------------------------------------------- f–I curve
-def _rates(currents, tau, threshold, refractory, steps=4000):
-    x = np.tile(currents, (steps, 1))
-    s, _ = simulate(x, tau=tau, threshold=threshold, refractory=refractory)
-    periods = []
-    for j in range(len(currents)):
-        times = np.flatnonzero(s[:, j])
-        periods.append(np.mean(np.diff(times)) if len(times) > 2 else np.inf)
-    return np.array(periods)
-
-
 @pytest.mark.parametrize("refractory", [0, 3])
 def test_fi_curve_matches_analytic_within_one_step(refractory):
     tau, theta = 20.0, 1.0
     currents = np.linspace(1.05, 6.0, 30)
-    period_sim = _rates(currents, tau, theta, refractory)
+    period_sim = 1.0 / fi_curve_simulated(currents, tau=tau, threshold=theta, refractory=refractory, steps=4000)
     period_ana = 1.0 / fi_curve_analytic(currents, tau=tau, threshold=theta, t_ref=float(refractory))
     diff = period_sim - period_ana
     # the simulated period is the analytic one rounded up to a whole step
@@ -91,6 +81,7 @@ def test_no_spike_below_rheobase():
     assert s.sum() == 0
     assert v.max() < 1.0
     assert np.all(fi_curve_analytic(currents) == 0)
+    assert np.all(fi_curve_simulated(currents) == 0)
 
 
 # --------------------------------------------------------------------------- surrogate gradients
