@@ -210,23 +210,26 @@ def simulate(
         raise ValueError(f"current must be time-major [T, ...] with T >= 1, got shape {x.shape}")
     v0 = float(v0)
     decay, gain = decay_and_gain(p["tau"], p["dt"], p["integration"])
-    spikes, volts = _simulate_tf(
-        tf.constant(x, tf.float32), float(decay), float(gain), p["threshold"], p["reset"], p["refractory"], v0
-    )
+    f32 = lambda value: tf.constant(value, tf.float32)  # noqa: E731  (tensors: new values do not retrace)
+    spikes, volts = _simulate_graph(tf.constant(x, tf.float32), f32(decay), f32(gain), f32(p["threshold"]),
+                                    f32(v0), p["reset"], p["refractory"])
     return spikes.numpy(), volts.numpy()
 
 
-def _simulate_tf(x, decay, gain, threshold, reset, refractory, v0):
+@tf.function(reduce_retracing=True)
+def _simulate_graph(x, decay, gain, threshold, v0, reset, refractory):
+    """``lif_step`` scanned over time (a graph loop: one trace per reset/refractory choice and rank)."""
     shape = tf.shape(x)[1:]
-    v = tf.fill(shape, tf.constant(v0, x.dtype))
-    r = tf.zeros(shape, x.dtype) if refractory else None
-    spikes, volts = [], []
-    for t in range(int(x.shape[0])):
-        s, v, r = lif_step(x[t], v, r, decay=decay, gain=gain, threshold=threshold, reset=reset,
-                           refractory=refractory)
-        spikes.append(s)
-        volts.append(v)
-    return tf.stack(spikes), tf.stack(volts)
+    zeros = tf.zeros(shape, x.dtype)
+
+    def step(carry, current):
+        v, r, _ = carry
+        s, v, r_new = lif_step(current, v, r if refractory else None, decay=decay, gain=gain,
+                               threshold=threshold, reset=reset, refractory=refractory)
+        return v, (r if r_new is None else r_new), s
+
+    volts, _, spikes = tf.scan(step, x, initializer=(zeros + v0, zeros, zeros))
+    return spikes, volts
 
 
 def fi_curve_analytic(current: Any, *, tau: float = 20.0, threshold: float = 1.0,
