@@ -104,26 +104,31 @@ def edge_explorer(image: Any = "../data/MHW.jpg", *, tau: float = 5.0, threshold
     status = w.HTML()
     original_img = w.Image(format="png", layout=w.Layout(width="48%"))
     edges_img = w.Image(format="png", layout=w.Layout(width="48%"))
-    state: dict[str, Any] = {"source": image, "extractor": None, "note": ""}
+    state: dict[str, Any] = {"source": image, "image": None, "extractor": None, "note": ""}
 
     def say(text: str, error: bool = False) -> None:
         color = "#b00020" if error else "#333"
         status.value = f"<span style='color:{color}'>{text}</span>"
 
     def rebuild(_change: Any = None, source: Any = None) -> None:
-        """Re-encode and re-program; a new ``source`` is kept only if it loads."""
-        source = state["source"] if source is None else source
+        """Re-encode and re-program. A new ``source`` is decoded (once) and kept only if it loads;
+        otherwise the photo already decoded is reused."""
         try:
-            img, info = load_image_info(source)
-            state["note"] = (f" (photo scaled down from {info.original_shape[1]}×{info.original_shape[0]} px)"
-                             if info.downscaled else "")
-            state["extractor"] = EdgeExtractor(img, steps=steps_d.value, kernel=kernel_d.value,
-                                               device=device_d.value, seed=seed)
+            if source is not None or state["image"] is None:
+                img, info = load_image_info(state["source"] if source is None else source)
+                note = (f" (photo scaled down from {info.original_shape[1]}×{info.original_shape[0]} px)"
+                        if info.downscaled else "")
+            else:
+                img, note = state["image"], state["note"]
+            extractor = EdgeExtractor(img, steps=steps_d.value, kernel=kernel_d.value, device=device_d.value,
+                                      seed=seed)
         except ValueError as err:
             say(str(err), error=True)
             return
-        state["source"] = source
-        original_img.value = edges_png(state["extractor"].image)
+        if source is not None:
+            state["source"] = source
+        state.update(image=img, note=note, extractor=extractor)
+        original_img.value = edges_png(extractor.image)
         rerun()
 
     def rerun(_change: Any = None) -> None:
