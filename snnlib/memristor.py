@@ -14,7 +14,8 @@ Models
   "The missing memristor found", Nature 453, 80–83 (2008), with the window
   functions of Joglekar & Wolf (Eur. J. Phys. 30, 2009), Biolek, Biolek &
   Biolková (Radioengineering 18, 2009) and Prodromakis et al. (IEEE Trans.
-  Electron Devices 58(9), 3099, 2011).
+  Electron Devices 58(9), 3099, 2011); :func:`hp_small_swing` gives its
+  small-swing state swing and lobe area under a sine.
 * :class:`VTEAMMemristor` — threshold model of Kvatinsky, Ramadan, Friedman &
   Kolodny, "VTEAM: a general model for voltage-controlled memristors",
   IEEE TCAS-II 62(8), 786–790 (2015), with MemTorch's default parameters.
@@ -31,9 +32,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,6 +43,8 @@ from snnlib import _checks
 __all__ = [
     "MemristorTrace",
     "HPMemristor",
+    "SmallSwing",
+    "hp_small_swing",
     "VTEAMMemristor",
     "window_joglekar",
     "window_biolek",
@@ -73,8 +76,7 @@ def window_joglekar(x: Any, p: float = 1) -> np.ndarray:
     power is taken as ``|2x − 1|^(2p)`` so that non-integer ``p`` is defined;
     for integer ``p`` this is identical to the published form.
     """
-    x = np.asarray(x, dtype=np.float64)
-    return 1.0 - np.abs(2.0 * x - 1.0) ** (2.0 * p)
+    return _joglekar(np.asarray(x, dtype=np.float64), p)
 
 
 def window_biolek(x: Any, i: Any, p: float = 1) -> np.ndarray:
@@ -85,9 +87,7 @@ def window_biolek(x: Any, i: Any, p: float = 1) -> np.ndarray:
     with ``i < 0`` ``f(0) = 0`` but ``f(1) = 1``: the state escapes a bound as
     soon as the current reverses. ``(·)^(2p)`` is taken as ``|·|^(2p)``.
     """
-    x = np.asarray(x, dtype=np.float64)
-    stp = (np.asarray(i, dtype=np.float64) < 0).astype(np.float64)
-    return 1.0 - np.abs(x - stp) ** (2.0 * p)
+    return _biolek(np.asarray(x, dtype=np.float64), np.asarray(i, dtype=np.float64), p)
 
 
 def window_prodromakis(x: Any, p: float = 1, j: float = 1.0) -> np.ndarray:
@@ -97,8 +97,51 @@ def window_prodromakis(x: Any, p: float = 1, j: float = 1.0) -> np.ndarray:
     ``j·(1 − 0.75^p)``, which tends to ``j`` as ``p`` grows (``p`` sets the
     flatness, ``j`` the height).
     """
-    x = np.asarray(x, dtype=np.float64)
+    return _prodromakis(np.asarray(x, dtype=np.float64), p, j)
+
+
+# The window formulas, written once. They take Python floats (the RK4 loop of
+# HPMemristor.simulate calls them per sub-step, where NumPy's per-call cost
+# would dominate) as well as float arrays (the public window_* functions).
+
+
+def _joglekar(x: Any, p: float) -> Any:
+    return 1.0 - abs(2.0 * x - 1.0) ** (2.0 * p)
+
+
+def _biolek(x: Any, i: Any, p: float) -> Any:
+    return 1.0 - abs(x - (i < 0)) ** (2.0 * p)  # (i < 0) is stp(−i): True counts as 1
+
+
+def _prodromakis(x: Any, p: float, j: float) -> Any:
     return j * (1.0 - ((x - 0.5) ** 2 + 0.75) ** p)
+
+
+def _window_kernel(window: str, p: float, j: float) -> Callable[[Any, Any], Any] | None:
+    """``f(x, i)`` of the named window with its parameters bound; ``None`` for ``"none"`` (f = 1)."""
+    if window == "joglekar":
+        return lambda x, i: _joglekar(x, p)
+    if window == "biolek":
+        return lambda x, i: _biolek(x, i, p)
+    if window == "prodromakis":
+        return lambda x, i: _prodromakis(x, p, j)
+    return None
+
+
+# --------------------------------------------------------------------------- resistance
+
+
+def _memristance(x: Any, r_on: float, r_off: float) -> Any:
+    """``M(x) = R_on·x + R_off·(1 − x)`` (Ω) for a float or a float array ``x`` (1 = ON)."""
+    return r_on * x + r_off * (1.0 - x)
+
+
+def _resistance_range(r_on: Any, r_off: Any) -> tuple[float, float]:
+    r_on = _checks.positive("r_on", r_on, unit="Ω")
+    r_off = _checks.positive("r_off", r_off, unit="Ω")
+    if r_off <= r_on:
+        raise ValueError(f"r_off ({r_off} Ω) must be larger than r_on ({r_on} Ω)")
+    return r_on, r_off
 
 
 # --------------------------------------------------------------------------- traces
@@ -156,6 +199,46 @@ def lobe_area(trace: MemristorTrace, period: float | None = None) -> float:
     cross = 0.5 * (v[:-1] * i[1:] - v[1:] * i[:-1])
     vmid = 0.5 * (v[:-1] + v[1:])
     return float(abs(cross[vmid > 0].sum()) + abs(cross[vmid < 0].sum()))
+
+
+class SmallSwing(NamedTuple):
+    """Small-swing estimates of :func:`hp_small_swing`: state swing ``swing`` (dimensionless) and lobe ``area`` (W)."""
+
+    swing: np.ndarray
+    area: np.ndarray
+
+
+def hp_small_swing(v0: float, f: Any, *, m0: float, delta_r: float, q_d: float) -> SmallSwing:
+    """HP model (no window) under ``v(t) = v0·sin(2π f t)``: state swing and lobe area for small swings.
+
+    With ``M0 = M(x0)`` the charge passed since ``t = 0`` is
+    ``q(t) ≈ V0/(2π f M0)·(1 − cos 2π f t)``, so the state swings by
+
+        Δx = x_max − x0 ≈ V0 / (π f M0 Q_D),
+
+    and, to first order in ``Δx``, the current gains the hysteretic part
+    ``v·ΔR·q/(M0²·Q_D)``; integrated around the loop, the two lobes together
+    enclose (cf. :func:`lobe_area`)
+
+        A ≈ 2·ΔR·V0³ / (3π f M0³ Q_D)   ∝ 1/f.
+
+    Units: ``v0`` in V, ``f`` in Hz (scalar or array), ``m0`` and
+    ``delta_r = R_off − R_on`` in Ω, ``q_d = D²/(µ_v·R_on)`` in C; ``swing`` is
+    dimensionless, ``area`` in V·A = W. Valid while ``Δx ≪ 1`` and ``x`` stays
+    inside (0, 1) (Strukov et al., Nature 453, 80, 2008, linear drift; the
+    1/f decay is the second fingerprint of Adhikari, Sah, Kim & Chua, IEEE
+    TCAS-I 60, 3008, 2013).
+    """
+    v0 = _checks.non_negative("v0", v0, unit="V")
+    f = _checks.finite_array("f", f, lo=0.0)
+    if f.size and f.min() == 0:
+        raise ValueError("f must be > 0 Hz (the estimates grow as 1/f); drop the zero frequency")
+    m0 = _checks.positive("m0", m0, unit="Ω")
+    delta_r = _checks.non_negative("delta_r", delta_r, unit="Ω")
+    q_d = _checks.positive("q_d", q_d, unit="C")
+    swing = v0 / (np.pi * f * m0 * q_d)
+    area = 2.0 * delta_r * v0 ** 3 / (3.0 * np.pi * f * m0 ** 3 * q_d)
+    return SmallSwing(swing=swing, area=area)
 
 
 def _voltage_samples(voltage: Any, t: np.ndarray) -> np.ndarray:
@@ -216,10 +299,7 @@ class HPMemristor:
     def __init__(self, r_on: float = 100.0, r_off: float = 16e3, d: float = 10e-9,
                  mu_v: float = 1e-14, x0: float = 0.1, window: str = "none",
                  p: float = 1, j: float = 1.0) -> None:
-        self.r_on = _checks.positive("r_on", r_on, unit="Ω")
-        self.r_off = _checks.positive("r_off", r_off, unit="Ω")
-        if self.r_off <= self.r_on:
-            raise ValueError(f"r_off ({r_off} Ω) must be larger than r_on ({r_on} Ω)")
+        self.r_on, self.r_off = _resistance_range(r_on, r_off)
         self.d = _checks.positive("d", d, unit="m")
         self.mu_v = _checks.positive("mu_v", mu_v, unit="m²/(V·s)")
         self.x0 = _checks.in_range("x0", x0, 0.0, 1.0)
@@ -234,18 +314,30 @@ class HPMemristor:
 
     def resistance(self, x: Any) -> np.ndarray:
         """Memristance ``M(x) = R_on·x + R_off·(1 − x)`` (Ω)."""
-        x = np.asarray(x, dtype=np.float64)
-        return self.r_on * x + self.r_off * (1.0 - x)
+        return _memristance(np.asarray(x, dtype=np.float64), self.r_on, self.r_off)
 
     def window_value(self, x: Any, i: Any = 1.0) -> np.ndarray:
-        """The window ``f(x, i)`` of this device (``i`` matters only for Biolek)."""
-        if self.window == "joglekar":
-            return window_joglekar(x, self.p)
-        if self.window == "biolek":
-            return window_biolek(x, i, self.p)
-        if self.window == "prodromakis":
-            return window_prodromakis(x, self.p, self.j)
-        return np.ones_like(np.asarray(x, dtype=np.float64))
+        """The window ``f(x, i)`` of this device (``i`` matters only for Biolek; 1 for ``"none"``).
+
+        The same formulas as :func:`window_joglekar`, :func:`window_biolek` and
+        :func:`window_prodromakis`, and the ones :meth:`simulate` integrates with.
+        """
+        x = np.asarray(x, dtype=np.float64)
+        kernel = _window_kernel(self.window, self.p, self.j)
+        if kernel is None:
+            return np.ones_like(x)
+        return kernel(x, np.asarray(i, dtype=np.float64))
+
+    def small_swing(self, v0: float, f: Any) -> SmallSwing:
+        """Small-swing estimates for a sine ``v0·sin(2π f t)`` (V, Hz) from ``x0``; see :func:`hp_small_swing`.
+
+        Only for ``window="none"`` (the estimate assumes ``dx/dt = i/Q_D``).
+        """
+        if self.window != "none":
+            raise ValueError(f"small_swing assumes linear drift without a window; this device has "
+                             f"window={self.window!r} (use HPMemristor(window='none'))")
+        return hp_small_swing(v0, f, m0=float(self.resistance(self.x0)), delta_r=self.r_off - self.r_on,
+                              q_d=self.q_d)
 
     def simulate(self, voltage: Any, t: Any, *, max_dx: float = 0.01) -> MemristorTrace:
         """Drive the device with ``voltage`` (V) sampled at times ``t`` (s).
@@ -261,17 +353,19 @@ class HPMemristor:
         t = _time_axis(t)
         v = _voltage_samples(voltage, t)
         max_dx = _checks.positive("max_dx", max_dx)
-        x = _integrate_hp(t, v, self.x0, self.mu_v * self.r_on / self.d ** 2, self.r_on,
-                          self.r_off, WINDOWS.index(self.window), self.p, self.j, max_dx)
+        x = _integrate_hp(t, v, self.x0, 1.0 / self.q_d, self.r_on, self.r_off,
+                          _window_kernel(self.window, self.p, self.j), max_dx)
         i = v / self.resistance(x)
         return MemristorTrace(t=t, v=v, i=i, x=x)
 
 
 def _integrate_hp(t: np.ndarray, v: np.ndarray, x0: float, k: float, r_on: float, r_off: float,
-                  window: int, p: float, j: float, max_dx: float) -> np.ndarray:
-    """RK4 for dx/dt = k·v/M(x)·f(x, i), v linear between samples (tight scalar loop)."""
-    dr = r_off - r_on
-    two_p = 2.0 * p
+                  window: Callable[[float, float], float] | None, max_dx: float) -> np.ndarray:
+    """RK4 for dx/dt = k·v/M(x)·f(x, i), v linear between samples (tight scalar loop).
+
+    ``window`` is a scalar ``f(x, i)`` from :func:`_window_kernel` (``None``: f = 1);
+    it is called with ``v`` for ``i``, which has the same sign since ``M > 0``.
+    """
     tl = t.tolist()
     vl = v.tolist()
     out = np.empty(len(tl))
@@ -282,14 +376,8 @@ def _integrate_hp(t: np.ndarray, v: np.ndarray, x0: float, k: float, r_on: float
             xx = 0.0
         elif xx > 1.0:
             xx = 1.0
-        r = k * vv / (r_off - dr * xx)
-        if window == 0:
-            return r
-        if window == 1:
-            return r * (1.0 - abs(2.0 * xx - 1.0) ** two_p)
-        if window == 2:
-            return r * (1.0 - abs(xx - (1.0 if vv < 0.0 else 0.0)) ** two_p)
-        return r * j * (1.0 - ((xx - 0.5) ** 2 + 0.75) ** p)
+        r = k * vv / _memristance(xx, r_on, r_off)
+        return r if window is None else r * window(xx, vv)
 
     for n in range(len(tl) - 1):
         v0 = vl[n]
@@ -345,10 +433,7 @@ class VTEAMMemristor:
                  k_on: float = -10.0, k_off: float = 5e-4, alpha_on: float = 3,
                  alpha_off: float = 1, v_on: float = -0.2, v_off: float = 0.02,
                  x0: float = 1.0) -> None:
-        self.r_on = _checks.positive("r_on", r_on, unit="Ω")
-        self.r_off = _checks.positive("r_off", r_off, unit="Ω")
-        if self.r_off <= self.r_on:
-            raise ValueError(f"r_off ({r_off} Ω) must be larger than r_on ({r_on} Ω)")
+        self.r_on, self.r_off = _resistance_range(r_on, r_off)
         self.d = _checks.positive("d", d, unit="m")
         self.k_off = _checks.positive("k_off", k_off, unit="m/s")
         self.k_on = -_checks.positive("-k_on", -float(k_on), unit="m/s")
@@ -360,8 +445,7 @@ class VTEAMMemristor:
 
     def resistance(self, x: Any) -> np.ndarray:
         """``R = R_on·x + R_off·(1 − x)`` (Ω), the paper's linear R(w) in the ON-fraction ``x``."""
-        x = np.asarray(x, dtype=np.float64)
-        return self.r_on * x + self.r_off * (1.0 - x)
+        return _memristance(np.asarray(x, dtype=np.float64), self.r_on, self.r_off)
 
     def state_rate(self, v: Any) -> np.ndarray:
         """``dw/dt`` (m/s) at voltage ``v`` (V); exactly 0 for ``v_on ≤ v ≤ v_off``."""
@@ -625,7 +709,8 @@ PRESETS: dict[str, DevicePreset] = {
     "pcmo": DevicePreset.from_resistance(
         "pcmo", r_on=23e6, on_off=6.84, levels=50, nl_ltp=3.68, nl_ltd=-6.76,
         c2c_sigma=0.0, d2d_sigma=0.0, drift_nu=0.0,
-        citation=f"PCMO, Park et al. 2013 ({_TABLE_CITE}; C2C < 1 %, taken as 0)"),
+        citation=(f"PCMO, S. Park et al., \"Neuromorphic speech systems using advanced ReRAM-based "
+                  f"synapse\", IEEE IEDM 2013 ({_TABLE_CITE}; C2C < 1 %, taken as 0)")),
     "pcm": DevicePreset.from_resistance(
         "pcm", r_on=4.71e3, on_off=19.8, levels=100, nl_ltp=0.105, nl_ltd=2.4,
         c2c_sigma=0.015, d2d_sigma=0.0, drift_nu=0.05,

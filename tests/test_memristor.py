@@ -11,6 +11,7 @@ from snnlib.memristor import (
     PulseProgrammer,
     VTEAMMemristor,
     get_device,
+    hp_small_swing,
     lobe_area,
     neurosim_norm_a,
     pcm_drift,
@@ -82,8 +83,7 @@ def test_charge_state_identity_without_window():
     t = np.linspace(0.0, 2.0, 20001)
     tr = hp.simulate(sine(1.0, 1.0, t), t)
     assert 0.0 < tr.x.min() and tr.x.max() < 1.0
-    q = np.concatenate([[0.0], np.cumsum(0.5 * (tr.i[1:] + tr.i[:-1]) * np.diff(t))])
-    expected = q * hp.mu_v * hp.r_on / hp.d ** 2
+    expected = tr.charge * hp.mu_v * hp.r_on / hp.d ** 2
     dx = tr.x - hp.x0
     np.testing.assert_allclose(dx, expected, rtol=1e-6, atol=1e-6 * np.abs(dx).max())
     assert hp.q_d == pytest.approx(1e-4)
@@ -95,8 +95,32 @@ def test_state_swing_matches_small_signal_estimate():
     f = 50.0
     t = np.linspace(0, 1 / f, 4001)
     tr = hp.simulate(sine(1.0, f, t), t)
-    m = float(hp.resistance(0.1))
-    assert np.ptp(tr.x) == pytest.approx(1.0 / (np.pi * f * m * hp.q_d), rel=0.02)
+    assert np.ptp(tr.x) == pytest.approx(hp.small_swing(1.0, f).swing, rel=0.02)
+
+
+def test_charge_property_is_the_trapezoid_integral_of_the_current():
+    t = np.array([0.0, 1.0, 3.0])
+    tr = MemristorTrace(t=t, v=np.zeros(3), i=np.array([1.0, 3.0, -1.0]), x=np.zeros(3))
+    np.testing.assert_allclose(tr.charge, [0.0, 2.0, 4.0])
+
+
+def test_small_swing_formulas_and_lobe_area_at_high_frequency():
+    hp = HPMemristor(x0=0.1)  # M0 = 100·0.1 + 16e3·0.9 = 14410 Ω, ΔR = 15900 Ω, Q_D = 1e-4 C
+    est = hp.small_swing(1.0, np.array([50.0, 1000.0]))
+    m0 = 14410.0
+    np.testing.assert_allclose(est.swing, 1.0 / (np.pi * np.array([50.0, 1000.0]) * m0 * 1e-4), rtol=1e-12)
+    np.testing.assert_allclose(est.area, 2 * 15900.0 / (3 * np.pi * np.array([50.0, 1000.0]) * m0 ** 3 * 1e-4),
+                               rtol=1e-12)
+    direct = hp_small_swing(2.0, 10.0, m0=m0, delta_r=15900.0, q_d=1e-4)
+    assert direct.swing == pytest.approx(2.0 * hp.small_swing(1.0, 10.0).swing)  # ∝ V0
+    assert direct.area == pytest.approx(8.0 * hp.small_swing(1.0, 10.0).area)    # ∝ V0³
+    t = np.linspace(0.0, 1e-3, 4001)
+    tr = hp.simulate(sine(1.0, 1000.0, t), t)
+    assert lobe_area(tr) == pytest.approx(float(est.area[1]), rel=0.02)
+    with pytest.raises(ValueError, match="window"):
+        HPMemristor(window="joglekar").small_swing(1.0, 10.0)
+    with pytest.raises(ValueError, match="f must be > 0"):
+        hp.small_swing(1.0, [0.0, 1.0])
 
 
 def test_simulate_accepts_a_callable_and_is_deterministic():
@@ -135,6 +159,25 @@ def test_biolek_window_depends_on_current_direction():
     assert window_biolek(1.0, -1e-3, 1) == 1.0   # reversed current leaves x = 1 at full speed
     assert window_biolek(0.0, -1e-3, 1) == 0.0
     assert window_biolek(0.0, +1e-3, 1) == 1.0
+
+
+@pytest.mark.parametrize("p,j", [(1, 1.0), (2.5, 0.7)])
+def test_window_value_and_simulate_use_the_window_functions(p, j):
+    x = np.linspace(0.0, 1.0, 11)
+    funcs = {"joglekar": lambda i: window_joglekar(x, p), "biolek": lambda i: window_biolek(x, i, p),
+             "prodromakis": lambda i: window_prodromakis(x, p, j), "none": lambda i: np.ones_like(x)}
+    for name, func in funcs.items():
+        hp = HPMemristor(window=name, p=p, j=j)
+        for i in (1e-3, -1e-3):
+            np.testing.assert_array_equal(hp.window_value(x, i), func(i))
+    # one explicit Euler-sized step from x0: Δx = h·v/(M(x0)·Q_D)·f(x0, i), for every window
+    t = np.array([0.0, 1e-9])
+    for name in funcs:
+        for volts in (1.0, -1.0):
+            hp = HPMemristor(window=name, p=p, j=j, x0=0.3)
+            dx = hp.simulate(np.full(2, volts), t).x[1] - 0.3
+            rate = volts / (float(hp.resistance(0.3)) * hp.q_d) * float(hp.window_value(0.3, volts))
+            assert dx == pytest.approx(rate * 1e-9, rel=1e-6)
 
 
 def test_biolek_escapes_the_bound_but_joglekar_sticks():
