@@ -16,7 +16,17 @@ encoder                   what one input value ``x`` in [0, 1] becomes
 ========================  =====================================================
 
 Decoders: :func:`spike_count`, :func:`firing_rate`, :func:`decode_rate` (inverse
-of the rate codes) and :func:`decode_latency` (inverse of :func:`latency`).
+of the rate codes), :func:`decode_latency` (inverse of :func:`latency`) and
+:func:`decode_delta` (the ±θ staircase of :func:`delta`).
+
+Reconstruction error: :func:`rmse` (pure), :func:`reconstruction_rmse` (decode a
+train, then :func:`rmse`), :func:`rmse_over_steps` and :func:`smallest_steps`
+(sweeps over the window length T) and :func:`power_law_fit` (the log-log slope
+of error against T). :data:`CODES` names the encoder/decoder pairs they accept.
+
+Time convention: step ``k`` lasts from ``k·dt`` to ``(k+1)·dt`` ms; functions
+that return steps (:func:`latency_times`) return the index ``k``, and
+:mod:`snnlib.plots` draws step ``k`` at its end, ``(k+1)·dt``.
 
 References
 ----------
@@ -52,6 +62,13 @@ __all__ = [
     "firing_rate",
     "decode_rate",
     "decode_latency",
+    "decode_delta",
+    "CODES",
+    "rmse",
+    "reconstruction_rmse",
+    "rmse_over_steps",
+    "smallest_steps",
+    "power_law_fit",
 ]
 
 #: Phase of the sigma-delta accumulator in :func:`deterministic_rate`.
@@ -280,9 +297,18 @@ def latency_times(x: Any, steps: int, *, tau: float = 5.0, threshold: float = 0.
     Returns
     -------
     tf.Tensor
-        int32, shape ``x.shape``: the spike step in ``0 … steps-1``, or ``-1``
-        where the input does not spike (``x <= threshold``, or its spike would
-        fall after the last step). Multiply by ``dt`` for the time in ms.
+        int32, shape ``x.shape``: the spike **step index** :math:`k` in
+        ``0 … steps-1`` (not a time in ms), or ``-1`` where the input does not
+        spike (``x <= threshold``, or its spike would fall after the last step).
+
+    Notes
+    -----
+    Time convention (the same as :mod:`snnlib.plots`): step :math:`k` lasts
+    from :math:`k\,\Delta t` to :math:`(k+1)\,\Delta t` ms, and
+    :func:`snnlib.plots.plot_raster` draws its spike at the *end* of the step,
+    :math:`(k+1)\,\Delta t`. So ``k * dt`` is the start of the spike's step in
+    ms and ``(k + 1) * dt`` is where the raster shows it; with ``dt = 1`` ms the
+    index is the start time in ms. Convert only where ``k >= 0``.
 
     Examples
     --------
@@ -567,3 +593,290 @@ def decode_latency(spikes: Any, *, steps: int | None = None, tau: float = 5.0, t
         x_hat = tf.where(u > 0, x_hat, tf.ones_like(x_hat))
     x_hat = tf.clip_by_value(x_hat, 0.0, 1.0)
     return tf.cast(tf.where(fired, x_hat, tf.zeros_like(x_hat)), tf.float32)
+
+
+def decode_delta(on: Any, off: Any, *, threshold: float, x0: Any = 0.0) -> tf.Tensor:
+    r"""Staircase estimate of a signal from its :func:`delta` events: :math:`\pm\theta` per event.
+
+    .. math:: \hat x[t] = x_0 + \theta \sum_{t' \le t} \big(\mathrm{ON}[t'] - \mathrm{OFF}[t']\big)
+
+    (time-major: the sum runs over axis 0). Pass the first sample as ``x0``
+    (``x0 = signal[0]``, or the first frame) to start where the signal starts.
+
+    Caveat: the events say *that* the input moved by more than θ, not *by how
+    much*. :func:`delta` resets its reference to the current sample (the
+    event-camera rule), so the part of each change beyond θ is lost:
+
+    - a jump larger than θ gives one spike, and the staircase under-shoots it
+      (a step of 8θ is reconstructed as θ, 7θ short, for good);
+    - on a smooth signal each event loses its overshoot, less than one sample's
+      change :math:`\max|x[t] - x[t-1]|`. The error is
+      :math:`|x - \hat x| \le \theta + D`, where :math:`D` is the sum of the
+      overshoots so far: on a slow ramp (change per step :math:`s \ll \theta`)
+      :math:`D < n_{events}\,s`, so the staircase stays within about θ; on an
+      oscillating signal ON and OFF overshoots partly cancel.
+
+    Parameters
+    ----------
+    on, off : array_like or tf.Tensor
+        ON and OFF trains from :func:`delta`, time-major ``[T, ...]``, same shape.
+    threshold : float
+        θ > 0 used for encoding, in the units of the signal.
+    x0 : float or array_like
+        Value at step 0, a scalar or one frame (shape ``on.shape[1:]``). Default 0.
+
+    Returns
+    -------
+    tf.Tensor
+        float32 staircase, shape ``[T, ...]`` (the shape of ``on``), in the
+        units of the signal.
+
+    References
+    ----------
+    P. Lichtsteiner, C. Posch, T. Delbruck, IEEE JSSC 43(2), 2008 (the DVS
+    pixel whose events this integrates).
+
+    Examples
+    --------
+    >>> on, off = delta([0.0, 0.3, 0.6, 0.2], threshold=0.25)
+    >>> [round(float(v), 2) for v in decode_delta(on, off, threshold=0.25)]
+    [0.0, 0.25, 0.5, 0.25]
+    """
+    s_on = _spike_tensor("on", on)
+    s_off = _spike_tensor("off", off)
+    if s_on.shape != s_off.shape:
+        raise ValueError(
+            f"on and off must have the same shape [T, ...], got {tuple(s_on.shape)} and {tuple(s_off.shape)}; "
+            "pass both trains returned by delta(signal, threshold=...)"
+        )
+    theta = _checks.positive("threshold", threshold)
+    start = _checks.finite_array("x0", x0)
+    frame = tuple(s_on.shape[1:])
+    try:
+        start = np.broadcast_to(start, frame)
+    except ValueError:
+        raise ValueError(
+            f"x0 must be a number or one frame of shape {frame}, got shape {start.shape}; "
+            "pass signal[0]"
+        ) from None
+    net = tf.cast(s_on, tf.float64) - tf.cast(s_off, tf.float64)
+    return tf.cast(tf.constant(start) + theta * tf.cumsum(net, axis=0), tf.float32)
+
+
+# ----------------------------------------------------------------------------- reconstruction error
+
+#: Encoder and decoder of each code that :func:`reconstruction_rmse`,
+#: :func:`rmse_over_steps` and :func:`smallest_steps` accept as ``code``.
+CODES = {
+    "rate": (rate, decode_rate),
+    "deterministic_rate": (deterministic_rate, decode_rate),
+    "latency": (latency, decode_latency),
+}
+
+# keyword arguments each encoder takes, and those its decoder needs too
+_CODE_PARAMS = {
+    "rate": (("max_rate", "dt", "seed"), ("max_rate", "dt")),
+    "deterministic_rate": (("max_rate", "dt"), ("max_rate", "dt")),
+    "latency": (("tau", "threshold", "mode", "normalize", "dt"),) * 2,
+}
+
+
+def _code_params(code: Any, params: dict) -> tuple[str, dict]:
+    """Validate ``code`` and its encoder ``params``; return the code and the decoder's share of them."""
+    code = _checks.one_of("code", code, CODES)
+    allowed, for_decoder = _CODE_PARAMS[code]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"code={code!r} takes the keyword arguments {', '.join(allowed)} (those of {code}()), "
+            f"got {', '.join(unknown)}"
+        )
+    return code, {k: v for k, v in params.items() if k in for_decoder}
+
+
+def rmse(x: Any, x_hat: Any) -> float:
+    r"""Root-mean-square error of an estimate, :math:`\sqrt{\overline{(\hat x - x)^2}}`, over all elements.
+
+    Computed in float64, in the units of ``x`` (intensity for images).
+
+    Parameters
+    ----------
+    x, x_hat : array_like or tf.Tensor
+        The true values and the estimate, same shape.
+
+    Returns
+    -------
+    float
+        The RMS error.
+
+    Examples
+    --------
+    >>> rmse([0.0, 1.0], [0.0, 0.5])  # sqrt((0 + 0.25) / 2)
+    0.3535533905932738
+    """
+    a = _checks.finite_array("x", x)
+    b = _checks.finite_array("x_hat", x_hat)
+    if a.shape != b.shape:
+        raise ValueError(f"x and x_hat must have the same shape, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        raise ValueError("x is empty; pass at least one value")
+    return float(np.sqrt(np.mean((b - a) ** 2)))
+
+
+def reconstruction_rmse(x: Any, spikes: Any, *, code: str = "rate", **params: Any) -> float:
+    r"""RMS error of the decoded estimate of ``x``: :func:`rmse` ``(x, decode(spikes))``.
+
+    The decoder is the inverse of the encoder named by ``code`` (see
+    :data:`CODES`): :func:`decode_rate` for ``"rate"`` and
+    ``"deterministic_rate"``, :func:`decode_latency` for ``"latency"``.
+
+    Parameters
+    ----------
+    x : array_like or tf.Tensor
+        The encoded input, shape ``spikes.shape[1:]``.
+    spikes : array_like or tf.Tensor
+        Time-major train ``[T, *x.shape]`` from that encoder.
+    code : {"rate", "deterministic_rate", "latency"}
+        The encoder that made ``spikes``.
+    **params
+        The keyword arguments given to the encoder (e.g. ``max_rate``, ``dt``;
+        ``mode``, ``tau``); the decoder gets those it needs (``seed`` is ignored).
+
+    Returns
+    -------
+    float
+        The RMS error, in the units of ``x``.
+
+    Examples
+    --------
+    >>> reconstruction_rmse([0.25, 0.5], deterministic_rate([0.25, 0.5], 8), code="deterministic_rate")
+    0.0
+    """
+    code, decode_params = _code_params(code, params)
+    return rmse(x, CODES[code][1](spikes, **decode_params))
+
+
+def _steps_list(steps: Any) -> list[int]:
+    values = np.asarray(steps).ravel().tolist()
+    if not values:
+        raise ValueError("steps must list at least one window length, e.g. [8, 16, 32]")
+    return [_checks.positive_int("each of steps", t) for t in values]
+
+
+def rmse_over_steps(x: Any, steps: Any, *, code: str = "rate", **params: Any) -> np.ndarray:
+    r"""Reconstruction RMSE for each window length :math:`T` in ``steps``.
+
+    For every :math:`T`: encode ``x`` with the encoder named by ``code`` for
+    :math:`T` steps, decode, and take :func:`rmse`. Theory for a whole image:
+    Bernoulli ``"rate"`` :math:`\sqrt{\overline{x(1-x)}/T}` (at
+    ``max_rate·dt = 1``), ``"deterministic_rate"`` and the normalised linear
+    ``"latency"`` code about :math:`1/(\sqrt{12}\,T)`; fit the exponent with
+    :func:`power_law_fit`.
+
+    Parameters
+    ----------
+    x : array_like or tf.Tensor
+        Intensities in [0, 1], any shape.
+    steps : sequence of int
+        Window lengths :math:`T` (each >= 1), in any order.
+    code : {"rate", "deterministic_rate", "latency"}
+        Which encoder (and its decoder), see :data:`CODES`.
+    **params
+        Keyword arguments of that encoder (``seed``, ``max_rate``, ``dt``,
+        ``mode``, ...); the same ones go to the decoder where it takes them.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 RMSE per entry of ``steps``, in the same order.
+
+    Examples
+    --------
+    >>> rmse_over_steps([0.25, 0.5], [4, 8], code="deterministic_rate").tolist()
+    [0.0, 0.0]
+    """
+    code, decode_params = _code_params(code, params)
+    encode, decode = CODES[code]
+    return np.array([rmse(x, decode(encode(x, t, **params), **decode_params)) for t in _steps_list(steps)])
+
+
+def smallest_steps(x: Any, steps: Any, *, target: float, code: str = "rate",
+                   **params: Any) -> tuple[int, float] | None:
+    r"""Smallest window :math:`T` in ``steps`` whose reconstruction RMSE is at most ``target``.
+
+    Tries the candidates from the smallest up, as :func:`rmse_over_steps`
+    would compute them, and stops at the first with
+    :math:`\mathrm{RMSE}(T) \le` ``target``. Encode again with that ``T`` (and
+    the same ``params``) to count the spikes it costs.
+
+    Parameters
+    ----------
+    x : array_like or tf.Tensor
+        Intensities in [0, 1], any shape.
+    steps : sequence of int
+        Candidate window lengths (each >= 1), searched in increasing order.
+    target : float
+        Largest acceptable RMSE (> 0), in the units of ``x``.
+    code : {"rate", "deterministic_rate", "latency"}
+        Which encoder (and its decoder), see :data:`CODES`.
+    **params
+        Keyword arguments of that encoder, as for :func:`rmse_over_steps`.
+
+    Returns
+    -------
+    (int, float) or None
+        ``(T, rmse)`` for the first good enough window, or ``None`` if none is.
+
+    Examples
+    --------
+    >>> T, err = smallest_steps([0.2, 0.6], [2, 4, 8, 16], target=0.05, code="deterministic_rate")
+    >>> T, round(err, 4)
+    (8, 0.0395)
+    """
+    target = _checks.positive("target", target)
+    code, decode_params = _code_params(code, params)
+    encode, decode = CODES[code]
+    for t in sorted(_steps_list(steps)):
+        err = rmse(x, decode(encode(x, t, **params), **decode_params))
+        if err <= target:
+            return t, err
+    return None
+
+
+def power_law_fit(steps: Any, errors: Any) -> tuple[float, float]:
+    r"""Fit :math:`\mathrm{err} \approx a\,T^{b}` by least squares on a log-log scale.
+
+    .. math:: \log \mathrm{err} = \log a + b \log T,
+
+    so :math:`b` is the slope of the log-log plot (−1/2 for the Bernoulli rate
+    code, −1 for the sigma-delta and latency codes) and :math:`a` the error
+    the line predicts at :math:`T = 1`.
+
+    Parameters
+    ----------
+    steps : sequence of float
+        Window lengths :math:`T` (> 0), at least two different ones.
+    errors : sequence of float
+        The error at each :math:`T` (> 0), e.g. from :func:`rmse_over_steps`.
+
+    Returns
+    -------
+    (float, float)
+        ``(b, a)``: the exponent (slope) and the prefactor, in the units of ``errors``.
+
+    Examples
+    --------
+    >>> b, a = power_law_fit([1, 4, 16], [0.5, 0.25, 0.125])
+    >>> round(b, 6), round(a, 6)
+    (-0.5, 0.5)
+    """
+    t = _checks.finite_array("steps", steps, ndim=1)
+    e = _checks.finite_array("errors", errors, ndim=1)
+    if t.shape != e.shape:
+        raise ValueError(f"steps and errors must have the same length, got {t.size} and {e.size}")
+    if t.size and (t.min() <= 0 or e.min() <= 0):
+        raise ValueError("steps and errors must all be > 0 (they are fitted on a log scale)")
+    if np.unique(t).size < 2:
+        raise ValueError("steps must hold at least two different window lengths to fit a slope")
+    slope, intercept = np.polyfit(np.log(t), np.log(e), 1)
+    return float(slope), float(np.exp(intercept))

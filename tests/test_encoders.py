@@ -10,7 +10,9 @@ import pytest
 
 from snnlib._quiet import tf
 from snnlib.encoders import (
+    CODES,
     DETERMINISTIC_PHASE,
+    decode_delta,
     decode_latency,
     decode_rate,
     delta,
@@ -18,7 +20,12 @@ from snnlib.encoders import (
     firing_rate,
     latency,
     latency_times,
+    power_law_fit,
     rate,
+    reconstruction_rmse,
+    rmse,
+    rmse_over_steps,
+    smallest_steps,
     spike_count,
 )
 
@@ -136,17 +143,13 @@ def test_deterministic_rate_count_within_one_of_pT(steps):
         assert np.all(np.abs(counts - target) <= 0.5 + 1e-9)
 
 
-def _loglog_slope(ts, errs):
-    return float(np.polyfit(np.log(ts), np.log(errs), 1)[0])
-
-
 def test_error_falls_as_inverse_sqrt_T_for_bernoulli_and_inverse_T_for_deterministic():
     x = np.random.default_rng(7).random(4000)
     ts = np.array([16, 32, 64, 128, 256, 512])
-    err_b = [float(np.sqrt(np.mean((decode_rate(rate(x, int(t), seed=11)).numpy() - x) ** 2))) for t in ts]
-    err_d = [float(np.sqrt(np.mean((decode_rate(deterministic_rate(x, int(t))).numpy() - x) ** 2)))
-             for t in ts]
-    slope_b, slope_d = _loglog_slope(ts, err_b), _loglog_slope(ts, err_d)
+    err_b = rmse_over_steps(x, ts, code="rate", seed=11)
+    err_d = rmse_over_steps(x, ts, code="deterministic_rate")
+    slope_b, _ = power_law_fit(ts, err_b)
+    slope_d, _ = power_law_fit(ts, err_d)
     assert -0.65 < slope_b < -0.35, slope_b
     assert slope_d < -0.8, slope_d
     assert err_d[-1] < err_b[-1]
@@ -326,3 +329,142 @@ def test_decode_rate_inverts_rate_on_an_image():
     assert np.max(np.abs(decode_rate(s).numpy() - X_IMAGE)) < 5 * math.sqrt(0.25 / 2000)
     h = hashlib.sha256(s.numpy().tobytes()).hexdigest()
     assert h == hashlib.sha256(rate(X_IMAGE, 2000, seed=2).numpy().tobytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- decode_delta
+def test_decode_delta_by_hand_and_x0():
+    on, off = delta([1.0, 1.3, 1.6, 1.2, 1.2], threshold=0.25)  # ON at 1, 2; OFF at 3
+    x_hat = decode_delta(on, off, threshold=0.25, x0=1.0)
+    assert x_hat.dtype == tf.float32 and tuple(x_hat.shape) == (5,)
+    np.testing.assert_allclose(x_hat.numpy(), [1.0, 1.25, 1.5, 1.25, 1.25])
+    np.testing.assert_allclose(decode_delta(on, off, threshold=0.25).numpy(), [0.0, 0.25, 0.5, 0.25, 0.25])
+
+
+def test_decode_delta_slow_ramp_stays_within_theta_plus_the_overshoots():
+    # slope s = 1/512 per step, theta = 0.25 = 128 s: an ON event every 129 steps, each 1 s past theta
+    s_, theta = 1.0 / 512.0, 0.25
+    sig = 0.25 + s_ * np.arange(640)  # rises 5 theta; every value is exact in binary
+    on, off = delta(sig, threshold=theta)
+    n_events = int(on.numpy().sum())
+    assert n_events == 4 and off.numpy().sum() == 0
+    err = sig - decode_delta(on, off, threshold=theta, x0=sig[0]).numpy()
+    assert np.all(err >= -1e-6)  # the staircase never overtakes a rising ramp
+    assert err.max() <= theta + n_events * s_ + 1e-6  # theta, plus one sample's overshoot per event
+    assert err.max() < 1.05 * theta  # i.e. within theta, to 5 %, on a slow ramp
+    # right after each event only the accumulated overshoots remain
+    events = np.flatnonzero(on.numpy())
+    np.testing.assert_allclose(err[events], s_ * np.arange(1, n_events + 1), atol=1e-6)
+
+
+def test_decode_delta_big_step_gives_one_event_and_undershoots():
+    theta = 0.05
+    sig = np.where(np.arange(10) >= 4, 8 * theta, 0.0)  # a step of 8 theta at t = 4
+    on, off = delta(sig, threshold=theta)
+    assert on.numpy().sum() == 1 and off.numpy().sum() == 0
+    x_hat = decode_delta(on, off, threshold=theta).numpy()
+    np.testing.assert_allclose(x_hat[4:], theta)  # only theta of the 8 theta is reconstructed
+    np.testing.assert_allclose(sig[-1] - x_hat[-1], 7 * theta, rtol=1e-6)
+
+
+def test_decode_delta_frames_with_a_first_frame_x0():
+    frames = np.zeros((5, 2, 3))
+    frames[:, 0, 0] = [0.2, 0.2, 0.5, 0.5, 0.1]  # ON at 2, OFF at 4
+    frames[:, 1, 2] = 0.7  # constant
+    on, off = delta(frames, threshold=0.25)
+    x_hat = decode_delta(on, off, threshold=0.25, x0=frames[0]).numpy()
+    assert x_hat.shape == (5, 2, 3)
+    np.testing.assert_allclose(x_hat[:, 0, 0], [0.2, 0.2, 0.45, 0.45, 0.2], atol=1e-6)
+    np.testing.assert_allclose(x_hat[:, 1, 2], 0.7, atol=1e-6)
+
+
+@pytest.mark.parametrize("on, off, kwargs, words", [
+    (np.zeros((4, 2)), np.zeros((4, 3)), {"threshold": 0.1}, "on and off must have the same shape"),
+    (np.zeros(4), np.zeros(4), {"threshold": 0.0}, "threshold must be a finite number > 0"),
+    (np.zeros((4, 2)), np.zeros((4, 2)), {"threshold": 0.1, "x0": [1.0, 2.0, 3.0]},
+     r"x0 must be a number or one frame of shape \(2,\)"),
+    (np.zeros(4), np.zeros(4), {"threshold": 0.1, "x0": np.nan}, "x0 contains NaN"),
+    (np.float32(1.0), np.float32(1.0), {"threshold": 0.1}, "time-major"),
+])
+def test_decode_delta_bad_arguments_raise(on, off, kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        decode_delta(on, off, **kwargs)
+
+
+# --------------------------------------------------------------------------- reconstruction error
+def test_rmse_by_hand_and_bad_shapes():
+    assert rmse([0.0, 1.0], [0.0, 0.5]) == pytest.approx(math.sqrt(0.125))
+    assert rmse(tf.constant([[0.5]]), np.array([[0.5]])) == 0.0
+    with pytest.raises(ValueError, match="same shape"):
+        rmse([0.0, 1.0], [0.0])
+    with pytest.raises(ValueError, match="x_hat contains NaN"):
+        rmse([0.0], [np.nan])
+    with pytest.raises(ValueError, match="empty"):
+        rmse([], [])
+
+
+@pytest.mark.parametrize("code, params", [
+    ("rate", {"seed": 4}), ("rate", {"max_rate": 0.5, "dt": 0.5, "seed": 1}),
+    ("deterministic_rate", {}), ("latency", {}), ("latency", {"mode": "log", "threshold": 0.02}),
+])
+def test_reconstruction_rmse_is_rmse_of_the_decoded_train(code, params):
+    encode, decode = CODES[code]
+    s = encode(X_IMAGE, 40, **params)
+    decode_params = {k: v for k, v in params.items() if k != "seed"}
+    expected = float(np.sqrt(np.mean((decode(s, **decode_params).numpy() - X_IMAGE) ** 2)))
+    assert reconstruction_rmse(X_IMAGE, s, code=code, **params) == pytest.approx(expected, rel=1e-12)
+
+
+def test_rmse_over_steps_matches_encoding_by_hand():
+    ts = [5, 1, 20]  # any order; the result follows it
+    errs = rmse_over_steps(X_IMAGE, ts, code="rate", seed=3)
+    assert errs.shape == (3,)
+    for t, e in zip(ts, errs):
+        assert e == rmse(X_IMAGE, decode_rate(rate(X_IMAGE, t, seed=3)))
+    lat = rmse_over_steps(X_IMAGE, np.array([8, 64]), code="latency", mode="log")
+    assert lat[1] == reconstruction_rmse(X_IMAGE, latency(X_IMAGE, 64, mode="log"), code="latency", mode="log")
+
+
+def test_smallest_steps_by_hand():
+    # sigma-delta, x = [0.2, 0.6]: RMSE 0.158, 0.079, 0.040, 0.020 at T = 2, 4, 8, 16
+    x = [0.2, 0.6]
+    assert rmse_over_steps(x, [2, 4, 8, 16], code="deterministic_rate") == pytest.approx(
+        [0.15811, 0.07906, 0.03953, 0.01976], abs=1e-5)
+    t, err = smallest_steps(x, [16, 2, 8, 4], target=0.05, code="deterministic_rate")  # searched in order
+    assert (t, round(err, 5)) == (8, 0.03953)
+    assert smallest_steps(x, [2, 4], target=0.01, code="deterministic_rate") is None
+    # the smallest T on the grid whose error is at most the target, as a linear scan finds it
+    grid = [4, 8, 16, 32, 64, 128]
+    errs = rmse_over_steps(X_IMAGE, grid, code="rate", seed=0)
+    t, err = smallest_steps(X_IMAGE, grid, target=0.06, code="rate", seed=0)
+    first = int(np.argmax(errs <= 0.06))
+    assert errs[first] <= 0.06 and np.all(errs[:first] > 0.06)
+    assert (t, err) == (grid[first], errs[first])
+
+
+@pytest.mark.parametrize("fn, kwargs, words", [
+    (rmse_over_steps, {"code": "delta"}, "code must be one of 'rate', 'deterministic_rate', 'latency'"),
+    (rmse_over_steps, {"code": "deterministic_rate", "seed": 1}, "takes the keyword arguments max_rate, dt"),
+    (smallest_steps, {"target": 0.0}, "target must be a finite number > 0"),
+    (smallest_steps, {"target": 0.1, "code": "latency", "max_rate": 1.0}, "takes the keyword arguments tau"),
+])
+def test_sweeps_bad_arguments_raise(fn, kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        fn([0.5], [4, 8], **kwargs)
+
+
+@pytest.mark.parametrize("steps", [[], [0, 4], [2.5], [True]])
+def test_sweeps_bad_steps_raise(steps):
+    with pytest.raises(ValueError, match="steps"):
+        rmse_over_steps([0.5], steps)
+
+
+def test_power_law_fit_recovers_exponent_and_prefactor():
+    ts = np.array([2, 8, 32, 128, 512])
+    b, a = power_law_fit(ts, 0.3 * ts ** -0.5)
+    assert b == pytest.approx(-0.5) and a == pytest.approx(0.3)
+    b, a = power_law_fit(ts, 1 / (math.sqrt(12) * ts))
+    assert b == pytest.approx(-1.0) and a == pytest.approx(1 / math.sqrt(12))
+    for bad_t, bad_e, words in [([1, 2], [0.1], "same length"), ([1, 2], [0.1, 0.0], "> 0"),
+                                ([4, 4], [0.1, 0.2], "two different")]:
+        with pytest.raises(ValueError, match=words):
+            power_law_fit(bad_t, bad_e)
