@@ -18,6 +18,11 @@ column per output against a shared reference column at mid-conductance.
   multiplies in TensorFlow (``matmul``, differentiable in the input).
 * :class:`CrossbarDense` — a Keras 3 layer whose trainable kernel is realised
   on a crossbar in the forward pass.
+* Pure helpers shared by both (and by :mod:`snnlib.edges`): :func:`map_weights`
+  (weights → target conductances and scale ``k``), :func:`quantize_levels`,
+  :func:`read_noise_std`, :func:`pair_read_noise` and :func:`pair_readout`
+  (read noise + ADC of a column pair); :func:`relative_error` and
+  :func:`global_gain` for measuring and compensating the output error.
 
 Every random effect takes an int ``seed``: programming-time randomness uses
 ``numpy.random.default_rng([seed, k])`` (one independent stream ``k`` per
@@ -38,7 +43,9 @@ from snnlib import _checks
 from snnlib._quiet import tf
 from snnlib.memristor import DevicePreset, get_device, pcm_drift, program_pulses
 
-__all__ = ["crossbar_currents", "crossbar_transfer", "Crossbar", "CrossbarDense", "MAPPINGS"]
+__all__ = ["crossbar_currents", "crossbar_transfer", "Crossbar", "CrossbarDense", "MAPPINGS",
+           "map_weights", "quantize_levels", "read_noise_std", "pair_read_noise", "pair_readout",
+           "relative_error", "global_gain"]
 
 MAPPINGS = ("differential", "reference")
 PROGRAMMING = ("direct", "pulses")
@@ -176,7 +183,87 @@ def crossbar_currents(G: Any, v: Any, r_wire: float = 0.0) -> np.ndarray:
     return out[0] if v.ndim == 1 else out
 
 
-# --------------------------------------------------------------------------- TF helpers
+# --------------------------------------------------------------------------- error measures
+
+
+def relative_error(y: Any, y_ref: Any) -> float:
+    """Relative output error ``ε = ‖y − y_ref‖ / ‖y_ref‖`` (Frobenius norms over all entries).
+
+    ``y`` and ``y_ref`` are arrays or tensors of one shape (any units, the same
+    for both); computed in float64. 0 is perfect, 1 is as bad as answering 0.
+    This is the figure of merit of notebook 04 (as in CrossSim and MemTorch
+    accuracy studies).
+    """
+    y = _checks.finite_array("y", y)
+    y_ref = _checks.finite_array("y_ref", y_ref)
+    if y.shape != y_ref.shape:
+        raise ValueError(f"y and y_ref must have one shape, got {y.shape} and {y_ref.shape}")
+    ref = np.linalg.norm(y_ref)
+    if ref == 0:
+        raise ValueError("y_ref is all zeros: the relative error is undefined")
+    return float(np.linalg.norm(y - y_ref) / ref)
+
+
+def global_gain(y: Any, y_ref: Any) -> float:
+    """The one scalar gain ``g`` that best maps ``y`` onto ``y_ref``: ``g = Σ y·y_ref / Σ y²``.
+
+    The least-squares solution of ``min_g ‖g·y − y_ref‖``, computed in float64.
+    Multiplying the crossbar outputs by it is *global drift compensation*: PCM
+    drift ``G·((t + t0)/t0)^(−ν)`` with one ν shrinks every weight by the same
+    factor, which one gain, measured on a reference input, undoes (IBM's global
+    drift compensation: Joshi et al., Nat. Commun. 11, 2473, 2020).
+    """
+    y = _checks.finite_array("y", y)
+    y_ref = _checks.finite_array("y_ref", y_ref)
+    if y.shape != y_ref.shape:
+        raise ValueError(f"y and y_ref must have one shape, got {y.shape} and {y_ref.shape}")
+    power = float(np.sum(y * y))
+    if power == 0:
+        raise ValueError("y is all zeros: no gain maps it onto y_ref")
+    return float(np.sum(y * y_ref)) / power
+
+
+# --------------------------------------------------------------------------- mapping (NumPy or TF)
+
+
+def map_weights(W: Any, w_max: Any, g_min: float, g_max: float, mapping: str = "differential") -> tuple[Any, Any, Any]:
+    """Target conductances of a weight matrix: ``(k, G⁺, G⁻)``, NumPy in → NumPy out, TF in → TF out.
+
+    * ``"differential"``: ``k = (G_max − G_min)/w_max``, ``G⁺ = G_min + k·max(W, 0)``,
+      ``G⁻ = G_min + k·max(−W, 0)`` (MemTorch's DoubleColumn, CrossSim's BalancedCore);
+    * ``"reference"``: ``k = (G_max − G_min)/(2·w_max)``, ``G⁺ = G_ref + k·W`` and
+      ``G⁻ = G_ref = (G_min + G_max)/2``, returned as a **scalar** (the shared reference column).
+
+    ``G⁺ − G⁻ = k·W``. Conductances in the units of ``g_min``/``g_max`` (S, or µS
+    for the float32 TF path); ``k`` in those units per weight unit; ``w_max`` is
+    the weight mapped to the full range (``max|W|``, > 0). Weights beyond ``w_max``
+    give targets outside [G_min, G_max]: clip ``W`` first or let level rounding clip.
+    """
+    if mapping == "differential":
+        relu = tf.nn.relu if tf.is_tensor(W) else (lambda a: np.maximum(a, 0.0))
+        k = (g_max - g_min) / w_max
+        return k, g_min + k * relu(W), g_min + k * relu(-W)
+    g_ref = 0.5 * (g_min + g_max)
+    k = (g_max - g_min) / (2.0 * w_max)
+    return k, g_ref + k * W, g_ref
+
+
+def quantize_levels(g: Any, g_min: float, g_max: float, levels: int) -> Any:
+    """Round conductances to the nearest of ``levels`` evenly spaced values in [G_min, G_max].
+
+    ``G_q = G_min + round((clip(G) − G_min)/ΔG)·ΔG`` with ``ΔG = (G_max − G_min)/(levels − 1)``
+    (round half to even), i.e. ideal write-verify programming; the error is at
+    most ``ΔG/2``. NumPy in → NumPy out; a TF tensor gives a TF tensor whose
+    gradient is the identity (straight-through estimator), so training sees it.
+    """
+    step = (g_max - g_min) / (levels - 1)
+    if tf.is_tensor(g):
+        q = g_min + tf.round((tf.clip_by_value(g, g_min, g_max) - g_min) / step) * step
+        return _ste(g, q)
+    return g_min + np.round((np.clip(g, g_min, g_max) - g_min) / step) * step
+
+
+# --------------------------------------------------------------------------- read-out (TF)
 
 
 def _ste(x: tf.Tensor, q: tf.Tensor) -> tf.Tensor:
@@ -184,10 +271,11 @@ def _ste(x: tf.Tensor, q: tf.Tensor) -> tf.Tensor:
     return x + tf.stop_gradient(q - x)
 
 
-def _quantize_range(x: tf.Tensor, bits: int) -> tf.Tensor:
-    """Uniform quantisation to ``2**bits`` levels over the tensor's own [min, max] (STE gradient)."""
-    lo = tf.reduce_min(x)
-    hi = tf.reduce_max(x)
+def _quantize_range(x: tf.Tensor, bits: int, lo: tf.Tensor | None = None,
+                    hi: tf.Tensor | None = None) -> tf.Tensor:
+    """Uniform quantisation to ``2**bits`` levels over [lo, hi] (default: the tensor's own [min, max]), STE gradient."""
+    lo = tf.reduce_min(x) if lo is None else lo
+    hi = tf.reduce_max(x) if hi is None else hi
     steps = float(2 ** bits - 1)
     span = hi - lo
     safe = tf.where(span > 0, span, tf.ones_like(span))
@@ -195,9 +283,67 @@ def _quantize_range(x: tf.Tensor, bits: int) -> tf.Tensor:
     return _ste(x, tf.where(span > 0, q, x))
 
 
-def _quantize_levels_np(g: np.ndarray, g_min: float, g_max: float, levels: int) -> np.ndarray:
-    step = (g_max - g_min) / (levels - 1)
-    return g_min + np.round((np.clip(g, g_min, g_max) - g_min) / step) * step
+def _rows(a: tf.Tensor, g: tf.Tensor) -> tf.Tensor:
+    """``Σ_i a_i·g_ij`` over the last axis of ``a``: how row quantities reach the columns."""
+    return tf.tensordot(a, g, 1)
+
+
+def read_noise_std(v: tf.Tensor, g: tf.Tensor, sigma: float, contract: Any = _rows) -> tf.Tensor:
+    """Standard deviation (A, or µA for µS) of the column currents under read noise (TF).
+
+    Each device conducts ``G_ij·(1 + σ·ε_ij)`` with fresh, independent ``ε ~ N(0, 1)``
+    on every read, so the column current ``Σ_i v_i·G_ij`` gains a Gaussian term
+    of standard deviation
+
+        sd_j = σ·sqrt(Σ_i v_i²·G_ij²),
+
+    and ``sd_j·z_j`` with one ``z_j ~ N(0, 1)`` per column samples it exactly
+    (cheaper than one draw per device). ``v`` row voltages (V), ``g`` conductances
+    (S, or µS). ``contract(a, g)`` is the row sum ``Σ_i a_i·g_ij``: a ``tensordot``
+    by default, a ``conv2d`` in the edge pipeline, where each pixel's
+    neighbourhood is a set of rows.
+    """
+    return sigma * tf.sqrt(contract(tf.square(v), tf.square(g)))
+
+
+def pair_read_noise(v: tf.Tensor, g_pos: tf.Tensor, g_neg: tf.Tensor, sigma: float, seed: Any,
+                    shape: Any, contract: Any = _rows) -> tuple[tf.Tensor, tf.Tensor]:
+    """Read noise ``(δI⁺, δI⁻) = (sd⁺·z⁺, sd⁻·z⁻)`` of a column pair, :func:`read_noise_std` (TF).
+
+    One fresh draw ``z = stateless_normal([2, *shape], seed)`` (``seed`` is
+    ``[seed, step]``; ``shape`` the currents' shape): ``z⁺ = z[0]``, ``z⁻ = z[1]``.
+    ``g_neg`` is ``G⁻`` (one column per output) or, for the reference mapping,
+    the single reference column (last axis 1): then one draw ``z[1][..., :1]`` is
+    shared by every output, as the physical column is. Both sides go through
+    one ``contract`` call.
+    """
+    z = tf.random.stateless_normal(tf.concat([[2], shape], 0), seed=seed, dtype=v.dtype)
+    n_pos, n_neg = g_pos.shape[-1], g_neg.shape[-1]
+    sd = read_noise_std(v, tf.concat([g_pos, g_neg], -1), sigma, contract)
+    return sd[..., :n_pos] * z[0], sd[..., n_pos:] * z[1][..., :n_neg]
+
+
+def pair_readout(i_pos: tf.Tensor, i_neg: tf.Tensor, v: tf.Tensor, g_pos: tf.Tensor, g_neg: tf.Tensor, *,
+                 read_noise: float = 0.0, adc_bits: int | None = None, seed: Any = (0, 0),
+                 contract: Any = _rows) -> tuple[tf.Tensor, tf.Tensor]:
+    """The periphery of a differential read: noise-free ``(I⁺, I⁻)`` → read noise → ADC (TF).
+
+    1. ``read_noise`` σ > 0: ``I± += δI±`` from :func:`pair_read_noise` (conductances
+       ``g_pos``, ``g_neg`` for the noise; the noise-free currents may include IR drop);
+    2. ``adc_bits`` b: each column has its own ADC, and all share one range: ``I⁺``
+       and ``I⁻`` are rounded to ``2**b`` levels over their joint [min, max] in this call
+       (the whole batch, as MemTorch does), straight-through gradient.
+
+    Currents and conductances in consistent units (A and S, or µA and µS).
+    """
+    if read_noise > 0:
+        d_pos, d_neg = pair_read_noise(v, g_pos, g_neg, read_noise, seed, tf.shape(i_pos), contract)
+        i_pos, i_neg = i_pos + d_pos, i_neg + d_neg
+    if adc_bits is not None:
+        lo = tf.minimum(tf.reduce_min(i_pos), tf.reduce_min(i_neg))
+        hi = tf.maximum(tf.reduce_max(i_pos), tf.reduce_max(i_neg))
+        i_pos, i_neg = _quantize_range(i_pos, adc_bits, lo, hi), _quantize_range(i_neg, adc_bits, lo, hi)
+    return i_pos, i_neg
 
 
 # --------------------------------------------------------------------------- Crossbar
@@ -239,6 +385,13 @@ class Crossbar:
 
     The reference column is a calibrated periphery device: it is exempt from
     step 1 (it sits exactly at ``G_ref``) but not from steps 2–4.
+
+    Programmed state (NumPy, S; **read-only** — the arrays are write-protected
+    because the TF constants of :meth:`matmul` are built from them once):
+    ``target_pos``/``target_neg`` (the targets of :func:`map_weights`),
+    ``g_pos``/``g_neg`` [inputs, outputs], ``g_ref`` [inputs] (reference mapping,
+    else None), :attr:`stuck_mask`. With the reference mapping ``g_neg`` and
+    ``target_neg`` are broadcast views of ``g_ref`` and ``G_ref`` (no copies).
 
     At read time (``currents``/``matmul``): ``dac_bits`` quantises the inputs
     over their [min, max]; ``r_wire`` (Ω per segment) applies the exact IR-drop
@@ -290,29 +443,23 @@ class Crossbar:
         self.W = W
         self.inputs, self.outputs = W.shape
         d = self.device
-        g_min, g_max = d.g_min, d.g_max
         w_max = float(np.max(np.abs(W))) or 1.0
+        self.k, t_pos, t_neg = map_weights(W, w_max, d.g_min, d.g_max, self.mapping)
         if self.mapping == "differential":
-            self.k = (g_max - g_min) / w_max
-            t_pos = g_min + self.k * np.maximum(W, 0.0)
-            t_neg = g_min + self.k * np.maximum(-W, 0.0)
-            self.target_pos, self.target_neg = t_pos, t_neg
-            g_pos, g_neg = self._program(t_pos, 0), self._program(t_neg, 1)
-            g_pos, g_neg = self._variability(np.stack([g_pos, g_neg]))
+            g_pos, g_neg = self._variability(np.stack([self._program(t_pos, 0), self._program(t_neg, 1)]))
             self.g_ref = None
-        else:
-            g_ref = 0.5 * (g_min + g_max)
-            self.k = (g_max - g_min) / (2.0 * w_max)
-            t_pos = g_ref + self.k * W
-            self.target_pos = t_pos
-            self.target_neg = np.full_like(W, g_ref)
-            g_all = np.concatenate([self._program(t_pos, 0), np.full((self.inputs, 1), g_ref)], axis=1)
+        else:  # t_neg is the scalar G_ref: one shared reference column, exempt from level rounding
+            g_all = np.concatenate([self._program(t_pos, 0), np.full((self.inputs, 1), t_neg)], axis=1)
             g_all = self._variability(g_all[None])[0]
-            g_pos = g_all[:, :-1]
-            self.g_ref = g_all[:, -1].copy()
-            g_neg = np.broadcast_to(self.g_ref[:, None], W.shape).copy()
+            g_pos, self.g_ref = g_all[:, :-1], np.ascontiguousarray(g_all[:, -1])
+            t_neg = np.broadcast_to(t_neg, W.shape)
+            g_neg = np.broadcast_to(self.g_ref[:, None], W.shape)
+        self.target_pos, self.target_neg = t_pos, t_neg
         self.g_pos = np.ascontiguousarray(g_pos)
-        self.g_neg = np.ascontiguousarray(g_neg)
+        self.g_neg = g_neg if self.g_ref is not None else np.ascontiguousarray(g_neg)
+        for a in (self.target_pos, self.target_neg, self.g_pos, self.g_neg, self.g_ref, self._stuck):
+            if a is not None:
+                a.setflags(write=False)
         self._tf_cache: dict[str, tf.Tensor] | None = None
 
     # ------------------------------------------------------------ programming time
@@ -332,19 +479,23 @@ class Crossbar:
                                   p_max=p_max, nl_ltp=d.nl_ltp, nl_ltd=d.nl_ltd,
                                   c2c_sigma=d.c2c_sigma, seed=rng)
         if self.levels is not None:
-            return _quantize_levels_np(target, d.g_min, d.g_max, self.levels)
+            return quantize_levels(target, d.g_min, d.g_max, self.levels)
         return target.copy()
 
     def _variability(self, g: np.ndarray) -> np.ndarray:
+        """Steps 2–4 on the physical devices ``g`` [2 or 1, inputs, outputs(+1)]; keeps the stuck mask."""
         d = self.device
         if self.d2d_sigma > 0:
             z = np.random.default_rng([self.seed, _S_D2D]).standard_normal(g.shape)
             g = g * np.exp(self.d2d_sigma * z)
+        self._stuck = np.zeros(g.shape, dtype=bool)
         if self.stuck_on_rate > 0 or self.stuck_off_rate > 0:
             u = np.random.default_rng([self.seed, _S_STUCK]).random(g.shape)
-            g = np.where(u < self.stuck_on_rate, d.g_max, g)
-            g = np.where((u >= self.stuck_on_rate) & (u < self.stuck_on_rate + self.stuck_off_rate),
-                         d.g_min, g)
+            on = u < self.stuck_on_rate
+            off = (u >= self.stuck_on_rate) & (u < self.stuck_on_rate + self.stuck_off_rate)
+            g = np.where(on, d.g_max, g)
+            g = np.where(off, d.g_min, g)
+            self._stuck = on | off
         if self.drift_time > 0 and d.drift_nu > 0:
             g = pcm_drift(g, self.drift_time, d.drift_nu)
         return g
@@ -359,11 +510,17 @@ class Crossbar:
 
     @property
     def stuck_mask(self) -> np.ndarray:
-        """Boolean [2 or 1, inputs, outputs(+1)] mask of stuck devices (the draw used in programming)."""
-        cols = 2 if self.mapping == "differential" else 1
-        extra = 0 if self.mapping == "differential" else 1
-        u = np.random.default_rng([self.seed, _S_STUCK]).random((cols, self.inputs, self.outputs + extra))
-        return u < self.stuck_on_rate + self.stuck_off_rate
+        """Boolean mask of stuck devices, kept from programming (read-only).
+
+        Shape [2, inputs, outputs] (differential: G⁺, G⁻) or [1, inputs, outputs + 1]
+        (reference: the data columns, then the reference column).
+        """
+        return self._stuck
+
+    @property
+    def g_neg_columns(self) -> np.ndarray:
+        """The physical negative side (S): ``g_neg`` [inputs, outputs], or the reference column [inputs, 1]."""
+        return self.g_neg if self.g_ref is None else self.g_ref[:, None]
 
     # ------------------------------------------------------------ read time
 
@@ -381,6 +538,7 @@ class Crossbar:
         return tfc["t_pos_np"], tfc["t_neg_np"]
 
     def _tensors(self) -> dict[str, Any]:
+        """The cached TF constants, built once from the (read-only) programmed arrays."""
         if self._tf_cache is None:
             with tf.init_scope():  # build eager constants even when first called inside a graph
                 self._tf_cache = self._build_tensors()
@@ -397,41 +555,26 @@ class Crossbar:
         else:
             t_pos, t_neg = self.g_pos, self.g_neg
         t_pos, t_neg = np.ascontiguousarray(t_pos), np.ascontiguousarray(t_neg)
+        t_pos.setflags(write=False)
+        t_neg.setflags(write=False)
         return {
             "t_pos_np": t_pos, "t_neg_np": t_neg,
             "w_eff": tf.constant((t_pos - t_neg) / self.k, tf.float64),
             # conductances in µS keep the float32 products O(1)
             "t_pos": tf.constant(t_pos * 1e6, tf.float32),
             "t_neg": tf.constant(t_neg * 1e6, tf.float32),
-            "g_pos_sq": tf.constant((self.g_pos * 1e6) ** 2, tf.float32),
-            "g_neg_sq": tf.constant((self.g_neg * 1e6) ** 2, tf.float32),
-            "g_ref_sq": (None if self.g_ref is None
-                         else tf.constant((self.g_ref[:, None] * 1e6) ** 2, tf.float32)),
+            # the devices themselves, for the read noise (reference mapping: the one reference column)
+            "g_pos": tf.constant(self.g_pos * 1e6, tf.float32),
+            "g_neg": tf.constant(self.g_neg_columns * 1e6, tf.float32),
         }
 
     def _column_currents_uA(self, x: tf.Tensor, step: Any) -> tuple[tf.Tensor, tf.Tensor]:
         """(I⁺, I⁻) in µA for row voltages ``x·v_read`` (x already DAC-quantised)."""
         c = self._tensors()
         v = x * self.v_read
-        i_pos = tf.tensordot(v, c["t_pos"], 1)
-        i_neg = tf.tensordot(v, c["t_neg"], 1)
-        if self.read_noise > 0:
-            seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
-            v2 = tf.square(v)
-            shape = tf.shape(i_pos)
-            z = tf.random.stateless_normal(tf.concat([[2], shape], 0), seed=seed, dtype=v.dtype)
-            sd_pos = tf.sqrt(tf.tensordot(v2, c["g_pos_sq"], 1))
-            i_pos = i_pos + self.read_noise * sd_pos * z[0]
-            if self.mapping == "differential":
-                sd_neg = tf.sqrt(tf.tensordot(v2, c["g_neg_sq"], 1))
-                i_neg = i_neg + self.read_noise * sd_neg * z[1]
-            else:  # one physical reference column shared by every output: one noise draw
-                sd_ref = tf.sqrt(tf.tensordot(v2, c["g_ref_sq"], 1))
-                i_neg = i_neg + self.read_noise * sd_ref * z[1][..., :1]
-        if self.adc_bits is not None:
-            both = _quantize_range(tf.stack([i_pos, i_neg]), self.adc_bits)
-            i_pos, i_neg = both[0], both[1]
-        return i_pos, i_neg
+        seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
+        return pair_readout(_rows(v, c["t_pos"]), _rows(v, c["t_neg"]), v, c["g_pos"], c["g_neg"],
+                            read_noise=self.read_noise, adc_bits=self.adc_bits, seed=seed)
 
     def _prepare(self, x: Any) -> tf.Tensor:
         if not tf.is_tensor(x):
@@ -513,10 +656,11 @@ class CrossbarDense(keras.layers.Layer):
 
     * ``levels`` (None → the device's): conductances rounded to evenly spaced
       levels, with a straight-through estimator so gradients reach ``W``;
-    * ``d2d_sigma``: a fixed multiplicative factor ``exp(σ·z)`` per device,
-      ``z = stateless_normal(seed=[seed, 1 or 2])`` — the same chip every call;
+    * ``d2d_sigma`` (None → the device's value, as in :class:`Crossbar`): a fixed
+      multiplicative factor ``exp(σ·z)`` per device, ``z = stateless_normal(seed=[seed, 1 or 2])``,
+      drawn once in ``build`` — the same chip every call;
     * ``read_noise``: fresh relative conductance noise on every call, sampled
-      through its effect on the column currents and seeded ``[seed, step]``
+      through its effect on the column currents (:func:`pair_read_noise`) and seeded ``[seed, step]``
       with a non-trainable step counter that is saved with the model.
 
     Output ``y = (I⁺ − I⁻)/(v_read·k) + bias`` in weight units, then
@@ -526,7 +670,7 @@ class CrossbarDense(keras.layers.Layer):
 
     def __init__(self, units: int, *, device: str | DevicePreset | dict = "ideal",
                  mapping: str = "differential", levels: int | None = None,
-                 d2d_sigma: float = 0.0, read_noise: float = 0.0, w_max: float | None = None,
+                 d2d_sigma: float | None = 0.0, read_noise: float = 0.0, w_max: float | None = None,
                  v_read: float = 0.2, use_bias: bool = True, activation: Any = None,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  seed: int = 0, **kwargs: Any) -> None:
@@ -538,7 +682,8 @@ class CrossbarDense(keras.layers.Layer):
         if levels is None:
             levels = self.device.levels
         self.levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2)
-        self.d2d_sigma = _checks.non_negative("d2d_sigma", d2d_sigma)
+        self.d2d_sigma = (self.device.d2d_sigma if d2d_sigma is None
+                          else _checks.non_negative("d2d_sigma", d2d_sigma))
         self.read_noise = _checks.non_negative("read_noise", read_noise)
         self.w_max = None if w_max is None else _checks.positive("w_max", w_max)
         self.v_read = _checks.positive("v_read", v_read, unit="V")
@@ -547,6 +692,7 @@ class CrossbarDense(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.seed = _checks.seed_value("seed", seed)
+        self._d2d: tuple[tf.Tensor, tf.Tensor] | None = None  # device-to-device factors, drawn in build
 
     def build(self, input_shape: Any) -> None:
         n_in = int(input_shape[-1])
@@ -556,9 +702,16 @@ class CrossbarDense(keras.layers.Layer):
                                      trainable=True) if self.use_bias else None)
         self.read_step = (self.add_weight(name="read_step", shape=(), initializer="zeros", dtype="int64",
                                           trainable=False) if self.read_noise > 0 else None)
+        if self.d2d_sigma > 0:
+            with tf.init_scope():  # eager constants even when built inside a graph
+                self._d2d = self._d2d_factors(n_in, tf.as_dtype(self.kernel.dtype))
 
     def _d2d_factors(self, n_in: int, dtype: Any) -> tuple[tf.Tensor, tf.Tensor]:
-        """Fixed device-to-device factors exp(σ·z), regenerated from ``seed`` (stateless)."""
+        """Fixed device-to-device factors exp(σ·z) [in, units] and [in, units or 1], from ``seed`` (stateless).
+
+        Called once by ``build``: the pattern is a function of ``seed`` alone, so a
+        reloaded model gets the same chip.
+        """
         ref_cols = self.units if self.mapping == "differential" else 1
         z_pos = tf.random.stateless_normal((n_in, self.units), seed=[self.seed, 1], dtype=dtype)
         z_neg = tf.random.stateless_normal((n_in, ref_cols), seed=[self.seed, 2], dtype=dtype)
@@ -577,29 +730,17 @@ class CrossbarDense(keras.layers.Layer):
         else:
             w_max = tf.constant(self.w_max, w.dtype)
             w = tf.clip_by_value(w, -w_max, w_max)
-        if self.mapping == "differential":
-            k = (g_max - g_min) / w_max
-            g_pos = g_min + k * tf.nn.relu(w)
-            g_neg = g_min + k * tf.nn.relu(-w)
-            if self.levels is not None:
-                g_pos, g_neg = self._quantize(g_pos), self._quantize(g_neg)
-        else:
-            k = (g_max - g_min) / (2.0 * w_max)
-            g_pos = 0.5 * (g_min + g_max) + k * w
-            g_neg = tf.fill((tf.shape(w)[0], 1), tf.constant(0.5 * (g_min + g_max), w.dtype))
-            if self.levels is not None:
-                g_pos = self._quantize(g_pos)
-        if self.d2d_sigma > 0:
-            f_pos, f_neg = self._d2d_factors(int(self.kernel.shape[0]), w.dtype)
-            g_pos, g_neg = g_pos * f_pos, g_neg * f_neg
+        k, g_pos, g_neg = map_weights(w, w_max, g_min, g_max, self.mapping)
+        if self.mapping == "reference":  # the reference column, exempt from level rounding
+            g_neg = tf.fill((tf.shape(w)[0], 1), tf.constant(g_neg, w.dtype))
+        if self.levels is not None:
+            g_pos = quantize_levels(g_pos, g_min, g_max, self.levels)
+            if self.mapping == "differential":
+                g_neg = quantize_levels(g_neg, g_min, g_max, self.levels)
+        if self._d2d is not None:
+            f_pos, f_neg = self._d2d
+            g_pos, g_neg = g_pos * tf.cast(f_pos, g_pos.dtype), g_neg * tf.cast(f_neg, g_neg.dtype)
         return g_pos, g_neg, k
-
-    def _quantize(self, g: tf.Tensor) -> tf.Tensor:
-        d = self.device
-        g_min, g_max = d.g_min * 1e6, d.g_max * 1e6
-        step = (g_max - g_min) / (self.levels - 1)
-        q = g_min + tf.round((tf.clip_by_value(g, g_min, g_max) - g_min) / step) * step
-        return _ste(g, q)
 
     def call(self, inputs: Any) -> tf.Tensor:
         x = tf.convert_to_tensor(inputs)
@@ -609,12 +750,8 @@ class CrossbarDense(keras.layers.Layer):
         if self.read_noise > 0:
             step = self.read_step.assign_add(1)
             seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
-            v2 = tf.square(x * self.v_read)
-            z = tf.random.stateless_normal(tf.concat([[2], tf.shape(y)], 0), seed=seed, dtype=x.dtype)
-            sd_pos = tf.sqrt(tf.tensordot(v2, tf.square(g_pos), 1))
-            sd_neg = tf.sqrt(tf.tensordot(v2, tf.square(g_neg), 1))
-            z_neg = z[1] if self.mapping == "differential" else z[1][..., :1]
-            y = y + self.read_noise * (sd_pos * z[0] - sd_neg * z_neg) / (self.v_read * k)
+            d_pos, d_neg = pair_read_noise(x * self.v_read, g_pos, g_neg, self.read_noise, seed, tf.shape(y))
+            y = y + (d_pos - d_neg) / (self.v_read * k)
         if self.bias is not None:
             y = y + tf.cast(self.bias, y.dtype)
         return self.activation(y)

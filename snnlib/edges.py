@@ -57,7 +57,7 @@ from scipy import ndimage
 
 from snnlib import _checks, encoders
 from snnlib._quiet import tf
-from snnlib.crossbar import Crossbar, _quantize_range
+from snnlib.crossbar import Crossbar, pair_readout
 from snnlib.images import load_image
 from snnlib.neurons import decay_and_gain, lif_step
 
@@ -264,22 +264,33 @@ class EdgeExtractor:
         return encoders.latency(x, T)
 
     def _crossbar_currents(self, spikes: tf.Tensor) -> tf.Tensor:
-        """Column currents of every pixel's crossbar read, all T frames at once, in threshold units."""
+        """Column currents of every pixel's crossbar read, all T frames at once, in threshold units.
+
+        Each pixel's k×k neighbourhood is the set of rows of its column pair: with row
+        voltages ``v = v_read·s`` (V), ``I± = Σ_q v_q·G±_q`` (A) are two ``conv2d`` of the
+        spikes with the conductance kernels. The periphery is the one of
+        :class:`~snnlib.crossbar.Crossbar` (:func:`~snnlib.crossbar.pair_readout`):
+        read noise ``σ·sqrt(Σ_q v_q²·G_q²)·z`` on ``I⁺`` and on ``I⁻`` separately (one
+        shared draw for the reference column; seeded ``[chip_seed, 7919]``, one draw for
+        all frames), then each column's ADC, whose range is the joint [min, max] of
+        ``I⁺`` and ``I⁻`` over this whole ``[T, H, W]`` call (not per frame or pixel).
+        Returns ``gain·(I⁺ − I⁻)/(v_read·k)`` [T, H, W, C].
+        """
         xb = self.crossbar
-        k = self.kernel_weights.shape[0]
-        shape = self.kernel_weights.shape
-        g_pos = tf.constant(xb.g_pos.reshape(shape)[:, :, None, :], tf.float32)  # S
-        g_neg = tf.constant(xb.g_neg.reshape(shape)[:, :, None, :], tf.float32)
+        k, _, c = self.kernel_weights.shape
+
+        def kernel(g: np.ndarray) -> tf.Tensor:  # [k·k, n] (S) → conv2d filter [k, k, 1, n]
+            return tf.constant(g.reshape(k, k, 1, -1), tf.float32)
+
+        def conv(a: tf.Tensor, g: tf.Tensor) -> tf.Tensor:  # Σ over each pixel's neighbourhood
+            return tf.nn.conv2d(a, g, strides=1, padding="VALID")
+
         volts = _pad(spikes[..., None] * xb.v_read, k)  # V, [T, H+2r, W+2r, 1]
-        conv = lambda g: tf.nn.conv2d(volts, g, strides=1, padding="VALID")  # noqa: E731
-        i_diff = conv(g_pos) - conv(g_neg)  # A: I⁺ − I⁻ of each column pair
-        if xb.read_noise > 0:  # fresh relative conductance noise on every device and read
-            var = tf.nn.conv2d(tf.square(volts), tf.square(g_pos) + tf.square(g_neg), 1, "VALID")
-            z = tf.random.stateless_normal(tf.shape(i_diff), seed=[self.chip_seed, 7919])
-            i_diff += xb.read_noise * tf.sqrt(var) * z
-        if xb.adc_bits is not None:
-            i_diff = _quantize_range(i_diff, xb.adc_bits)
-        weight_units = i_diff / (xb.v_read * xb.k)
+        i_both = conv(volts, kernel(np.concatenate([xb.g_pos, xb.g_neg], axis=1)))  # one pass: I⁺ then I⁻
+        i_pos, i_neg = pair_readout(i_both[..., :c], i_both[..., c:], volts, kernel(xb.g_pos),
+                                    kernel(xb.g_neg_columns), read_noise=xb.read_noise, adc_bits=xb.adc_bits,
+                                    seed=[self.chip_seed, 7919], contract=conv)  # A
+        weight_units = (i_pos - i_neg) / (xb.v_read * xb.k)
         return tf.cast(weight_units * self.gain, tf.float32)
 
     # ------------------------------------------------------------------ slider stage

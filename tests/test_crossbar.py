@@ -1,5 +1,6 @@
 """Crossbar mapping, non-idealities, IR-drop solver and the Keras layer."""
 
+import dataclasses
 import os
 
 import keras
@@ -7,7 +8,18 @@ import numpy as np
 import pytest
 
 from snnlib._quiet import tf
-from snnlib.crossbar import Crossbar, CrossbarDense, crossbar_currents, crossbar_transfer
+from snnlib.crossbar import (
+    Crossbar,
+    CrossbarDense,
+    crossbar_currents,
+    crossbar_transfer,
+    global_gain,
+    map_weights,
+    pair_readout,
+    quantize_levels,
+    read_noise_std,
+    relative_error,
+)
 from snnlib.memristor import PRESETS, DevicePreset, get_device, pcm_drift
 
 
@@ -80,7 +92,7 @@ def test_more_levels_less_error(rng):
     errs = []
     for levels in (4, 16, 64, 256):
         y = Crossbar(W, levels=levels).matmul(x).numpy()
-        errs.append(np.linalg.norm(y - x @ W) / np.linalg.norm(x @ W))
+        errs.append(relative_error(y, x @ W))
     assert all(a > b for a, b in zip(errs, errs[1:], strict=False))
     assert errs[-1] < 0.01
 
@@ -424,3 +436,166 @@ def test_matmul_rejects_nan_and_text():
         xb.matmul(np.array([1.0, np.nan, 0.0]))
     with pytest.raises(ValueError, match="numbers"):
         xb.matmul("abc")
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def test_relative_error_and_global_gain():
+    y_ref = np.array([[3.0, 4.0], [0.0, 0.0]])
+    assert relative_error(y_ref, y_ref) == 0.0
+    assert relative_error(np.zeros((2, 2)), y_ref) == pytest.approx(1.0)
+    assert relative_error(y_ref + [[0.5, 0.0], [0.0, 0.0]], y_ref) == pytest.approx(0.1)
+    assert relative_error(tf.constant(y_ref, tf.float32), y_ref) == 0.0  # tensors too
+    # the least-squares gain undoes a global shrink exactly
+    assert global_gain(0.6 * y_ref, y_ref) == pytest.approx(1 / 0.6)
+    noisy = 0.6 * y_ref + [[0.1, -0.2], [0.3, 0.0]]
+    g = global_gain(noisy, y_ref)
+    for other in (g * 0.99, g * 1.01):
+        assert relative_error(g * noisy, y_ref) < relative_error(other * noisy, y_ref)
+    with pytest.raises(ValueError, match="one shape"):
+        relative_error(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="all zeros"):
+        relative_error(np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match="all zeros"):
+        global_gain(np.zeros(3), np.ones(3))
+    with pytest.raises(ValueError, match="NaN"):
+        relative_error(np.array([np.nan]), np.ones(1))
+
+
+def test_global_gain_undoes_uniform_pcm_drift(rng):
+    W = rng.normal(size=(16, 8))
+    x = rng.random((32, 16)).astype(np.float32)
+    pcm_analogue = dataclasses.replace(get_device("pcm"), levels=None)  # drift alone
+    y = Crossbar(W, device=pcm_analogue, drift_time=86400.0).matmul(x).numpy()
+    assert relative_error(y, x @ W) > 0.3
+    assert relative_error(global_gain(y, x @ W) * y, x @ W) < 1e-5
+
+
+@pytest.mark.parametrize("mapping", ["differential", "reference"])
+def test_map_weights_and_levels_agree_in_numpy_and_tf(rng, mapping):
+    W = rng.normal(size=(7, 5))
+    k_np, p_np, n_np = map_weights(W, np.abs(W).max(), 1.0, 10.0, mapping)
+    k_tf, p_tf, n_tf = map_weights(tf.constant(W), tf.constant(np.abs(W).max()), 1.0, 10.0, mapping)
+    assert float(k_tf) == k_np
+    np.testing.assert_array_equal(p_tf.numpy(), p_np)
+    np.testing.assert_array_equal(np.asarray(n_tf), n_np)
+    np.testing.assert_allclose(p_np - n_np, k_np * W, rtol=1e-12, atol=1e-12)
+    q_np = quantize_levels(p_np, 1.0, 10.0, 8)
+    g = tf.constant(p_np)
+    with tf.GradientTape() as tape:
+        tape.watch(g)
+        q_tf = quantize_levels(g, 1.0, 10.0, 8)
+    np.testing.assert_array_equal(q_tf.numpy(), q_np)
+    np.testing.assert_array_equal(tape.gradient(q_tf, g).numpy(), 1.0)  # straight through
+    assert np.abs(q_np - p_np).max() <= 9.0 / 7 / 2 * (1 + 1e-12)
+
+
+def test_read_noise_std_formula(rng):
+    v = rng.random((3, 6))
+    G = rng.random((6, 4))
+    expected = 0.1 * np.sqrt((v**2) @ (G**2))
+    np.testing.assert_allclose(read_noise_std(tf.constant(v), tf.constant(G), 0.1).numpy(), expected, rtol=1e-12)
+
+
+def test_pair_readout_adc_shares_one_range_over_both_columns():
+    i_pos = tf.constant([[0.0, 1.0, 2.0]])
+    i_neg = tf.constant([[3.0, 0.4, 0.0]])
+    q_pos, q_neg = pair_readout(i_pos, i_neg, None, None, None, adc_bits=2)  # 4 levels over [0, 3]
+    np.testing.assert_allclose(q_pos.numpy(), [[0.0, 1.0, 2.0]])
+    np.testing.assert_allclose(q_neg.numpy(), [[3.0, 0.0, 0.0]])
+    same_p, same_n = pair_readout(i_pos, i_neg, None, None, None)  # no noise, no ADC: unchanged
+    assert same_p is i_pos and same_n is i_neg
+
+
+# --------------------------------------------------------------------------- programmed state
+
+
+def test_stuck_mask_is_the_programming_draw(rng):
+    W = rng.uniform(0.2, 1.0, size=(40, 30))
+    d = dataclasses.replace(get_device("hfox"), levels=None)  # continuous: a device moves only if stuck
+    cb = Crossbar(W, device=d, stuck_on_rate=0.05, stuck_off_rate=0.05, seed=4)
+    mask = cb.stuck_mask
+    assert mask.shape == (2, 40, 30)
+    g = np.stack([cb.g_pos, cb.g_neg])
+    assert np.all((g[mask] == d.g_max) | (g[mask] == d.g_min))
+    inside = (cb.target_pos > d.g_min) & (cb.target_pos < d.g_max)
+    np.testing.assert_array_equal(mask[0][inside], (cb.g_pos != cb.target_pos)[inside])
+    ref = Crossbar(W, device=d, mapping="reference", stuck_on_rate=0.1, seed=4)
+    assert ref.stuck_mask.shape == (1, 40, 31)
+    assert not Crossbar(W).stuck_mask.any()
+
+
+def test_programmed_arrays_are_read_only_and_reference_is_derived(rng):
+    W = rng.normal(size=(6, 4))
+    cb = Crossbar(W, device="hfox", mapping="reference", d2d_sigma=0.1, r_wire=1.0)
+    np.testing.assert_array_equal(cb.g_neg, np.broadcast_to(cb.g_ref[:, None], (6, 4)))
+    np.testing.assert_array_equal(cb.target_neg, 0.5 * (cb.device.g_min + cb.device.g_max))
+    assert cb.g_neg_columns.shape == (6, 1)
+    for arr in (cb.g_pos, cb.g_neg, cb.g_ref, cb.target_pos, cb.target_neg, cb.stuck_mask, *cb.transfer()):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[0] = 0
+
+
+# --------------------------------------------------------------------------- Keras layer: d2d
+
+
+def test_crossbar_dense_d2d_none_means_the_device_value_and_is_drawn_once(rng):
+    assert CrossbarDense(3, device="hfox", d2d_sigma=None).d2d_sigma == get_device("hfox").d2d_sigma
+    assert CrossbarDense(3, device="hfox", d2d_sigma=0.2).d2d_sigma == 0.2
+    layer = CrossbarDense(3, device="hfox", d2d_sigma=0.2, seed=7)
+    layer.build((None, 5))
+    factors = layer._d2d
+    a = layer.conductances()[0].numpy()
+    b = layer.conductances()[0].numpy()
+    assert layer._d2d is factors
+    np.testing.assert_array_equal(a, b)
+    other = CrossbarDense(3, device="hfox", d2d_sigma=0.2, seed=7)
+    other.build((None, 5))
+    other.kernel.assign(layer.kernel)
+    np.testing.assert_array_equal(other.conductances()[0].numpy(), a)  # a function of the seed alone
+    assert CrossbarDense(3, device="hfox").d2d_sigma == 0.0
+
+
+# --------------------------------------------------------------------------- the same periphery in the edge pipeline
+
+
+def _patches(spikes, k):
+    """[T, H, W] spikes → [T·H·W, k·k] reflect-padded neighbourhoods (rows of each pixel's column pair)."""
+    r = k // 2
+    p = np.pad(spikes, ((0, 0), (r, r), (r, r)), mode="reflect")
+    T, H, W = spikes.shape
+    return np.stack([p[:, dy:dy + H, dx:dx + W] for dy in range(k) for dx in range(k)], axis=-1).reshape(-1, k * k)
+
+
+@pytest.mark.parametrize("mapping", ["differential", "reference"])
+def test_edge_pipeline_adc_is_the_crossbar_adc(mapping):
+    from snnlib import encoders
+    from snnlib.edges import EdgeExtractor
+    image = np.random.default_rng(0).uniform(0, 1, (10, 9))
+    ex = EdgeExtractor(image, steps=4, encoding="deterministic", gain=1.0, device="hfox", mapping=mapping,
+                       adc_bits=4)
+    x = _patches(encoders.deterministic_rate(image, 4).numpy(), 3)
+    xb = ex.crossbar
+    y = xb.currents(x) / (xb.v_read * xb.k)  # one call over all T·H·W reads: one ADC range
+    i_both = np.stack(xb.column_currents(x))
+    step = (i_both.max() - i_both.min()) / 15 / (xb.v_read * xb.k)  # the ADC step in weight units
+    got = ex.currents.numpy().reshape(y.shape)
+    close = np.isclose(got, y, atol=1e-3 * step)
+    assert close.mean() > 0.99 and np.abs(got - y).max() < 2.01 * step  # rare float32 ties may round apart
+    assert len(np.unique(np.round(got / step, 3))) > 3  # the ADC is on
+
+
+def test_edge_pipeline_read_noise_has_the_crossbar_variance():
+    from snnlib.edges import EdgeExtractor
+    image = np.full((40, 40), 0.5)
+    kw = dict(steps=16, encoding="deterministic", gain=1.0, device="hfox")
+    clean = EdgeExtractor(image, **kw)
+    noisy = EdgeExtractor(image, read_noise=0.1, **kw)
+    diff = (noisy.currents - clean.currents).numpy()
+    x = _patches(__import__("snnlib").encoders.deterministic_rate(image, 16).numpy(), 3)
+    xb = clean.crossbar
+    v2 = (x * xb.v_read) ** 2
+    var = 0.1**2 * (v2 @ xb.g_pos**2 + v2 @ xb.g_neg**2) / (xb.v_read * xb.k) ** 2
+    assert np.std(diff) == pytest.approx(np.sqrt(var.mean()), rel=0.05)
+    assert abs(np.mean(diff)) < 4 * np.sqrt(var.mean() / diff.size)
