@@ -60,14 +60,11 @@ from snnlib._quiet import tf
 from snnlib.crossbar import Crossbar, pair_readout
 from snnlib.images import load_image
 from snnlib.neurons import decay_and_gain, lif_step
+from snnlib.options import ENCODINGS, KERNELS, MAX_STEPS, RESETS
 
-KERNELS = ("sobel", "dog", "laplacian")
-ENCODINGS = ("rate", "deterministic", "latency")
-MAX_STEPS = 256
 #: Crossbar options the edge pipeline passes on (see :class:`snnlib.crossbar.Crossbar`).
 CROSSBAR_OPTIONS = ("mapping", "levels", "programming", "d2d_sigma", "read_noise", "stuck_on_rate",
                     "stuck_off_rate", "drift_time", "adc_bits", "v_read")
-RESETS = ("zero", "subtract")
 
 __all__ = [
     "KERNELS", "ENCODINGS", "EdgeResult", "EdgeExtractor", "extract_edges", "kernel_bank",

@@ -59,10 +59,8 @@ import numpy as np
 
 from snnlib import _checks
 from snnlib._quiet import tf
+from snnlib.options import INTEGRATIONS, RESETS, SURROGATES
 
-RESETS = ("zero", "subtract")
-INTEGRATIONS = ("exact", "euler")
-SURROGATES = ("fast_sigmoid", "arctan")
 
 __all__ = [
     "RESETS",
