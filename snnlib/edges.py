@@ -146,7 +146,7 @@ class EdgeResult:
 
 
 # ----------------------------------------------------------------------------- LIF scan
-def _on_off_counts(currents, decay, gain, threshold, reset):
+def _on_off_counts(currents, gain, threshold, reset):
     """Spike counts [H, W, 2C] of ON (fed +I) and OFF (fed −I) LIF neurons over currents [T, H, W, C]."""
     shape = tf.concat([tf.shape(currents)[1:-1], [2 * currents.shape[-1]]], axis=0)
     v = tf.zeros(shape, currents.dtype)
@@ -154,15 +154,15 @@ def _on_off_counts(currents, decay, gain, threshold, reset):
     for t in range(currents.shape[0]):  # T is static: unrolled, fused by XLA into one pass
         i_t = currents[t]
         drive = tf.concat([i_t, -i_t], axis=-1)  # ON neurons first, then OFF
-        spikes, v, _ = lif_step(drive, v, None, decay=decay, gain=gain, threshold=threshold, reset=reset)
+        spikes, v, _ = lif_step(drive, v, None, gain=gain, threshold=threshold, reset=reset)
         counts += spikes
     return counts
 
 
 @tf.function(jit_compile=True)
-def _lif_edges(currents, decay, gain, threshold, reset, kernel):
+def _lif_edges(currents, gain, threshold, reset, kernel):
     """LIF counts [H, W, 2C] (ON of each channel, then OFF) → (counts, edge map [H, W] in [0, 1], total)."""
-    counts = _on_off_counts(currents, decay, gain, threshold, reset)
+    counts = _on_off_counts(currents, gain, threshold, reset)
     c = counts.shape[-1] // 2
     per_channel = counts[..., :c] + counts[..., c:]  # ON + OFF of each kernel channel
     if kernel == "sobel":
@@ -295,9 +295,9 @@ class EdgeExtractor:
         """Run the LIF neurons on the cached currents: ``tau`` (ms) and ``threshold`` (units of the
         input scale) are the slider parameters; nothing upstream is recomputed."""
         tau, threshold, reset, dt = check_run_args(tau, threshold, reset, dt)
-        decay, gain = decay_and_gain(tau, dt, "exact")
+        _, gain = decay_and_gain(tau, dt, "exact")
         counts, edges, total = _lif_edges(
-            self.currents, tf.constant(float(decay), tf.float32), tf.constant(float(gain), tf.float32),
+            self.currents, tf.constant(float(gain), tf.float32),
             tf.constant(threshold, tf.float32), reset, self.kernel)
         return EdgeResult(
             original=self.image,

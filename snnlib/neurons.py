@@ -80,12 +80,19 @@ __all__ = [
 def decay_and_gain(tau: Any, dt: Any, integration: str = "exact") -> tuple[Any, Any]:
     """Return ``(decay, gain)`` such that one step is ``v <- decay * v + gain * I``.
 
-    exact: decay = exp(-dt/tau), gain = 1 - decay; euler: decay = 1 - dt/tau, gain = dt/tau.
+    exact: decay = exp(-dt/tau), gain = 1 - decay, computed as ``-expm1(-dt/tau)`` so that it keeps its
+    digits when dt ≪ tau (``1 - exp(-x)`` in float32 loses them: 1.3e-2 relative error at tau/dt = 1e6);
+    euler: decay = 1 - dt/tau, gain = dt/tau (stable and sign-preserving only for dt < tau, which
+    :func:`simulate` and :class:`LIFCell` enforce).
     Works on Python floats, NumPy arrays and tensors (tau may be a trainable variable).
     """
+    _checks.one_of("integration", integration, INTEGRATIONS)
     if integration == "exact":
-        decay = tf.exp(-dt / tau) if tf.is_tensor(tau) or tf.is_tensor(dt) else np.exp(-dt / np.asarray(tau))
-        return decay, 1.0 - decay
+        if tf.is_tensor(tau) or tf.is_tensor(dt):
+            x = -dt / tau
+            return tf.exp(x), -tf.math.expm1(x)
+        x = -dt / np.asarray(tau, dtype=np.float64)
+        return np.exp(x), -np.expm1(x)
     ratio = dt / tau
     return 1.0 - ratio, ratio
 
@@ -127,7 +134,6 @@ def lif_step(
     v: tf.Tensor,
     refrac: tf.Tensor | None,
     *,
-    decay: Any,
     gain: Any,
     threshold: Any,
     reset: str = "zero",
@@ -136,6 +142,11 @@ def lif_step(
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor | None]:
     """One LIF step: ``(current, v, refrac) -> (spikes, v_new, refrac_new)``.
 
+    The membrane update is written ``v + gain·(I − v)`` — the same as ``decay·v + gain·I`` with
+    ``decay = 1 − gain`` (:func:`decay_and_gain`), but in float32 the decay itself cannot be stored
+    near 1 (``exp(−1e-5)`` keeps 3 significant digits of ``1 − decay``), while ``gain`` keeps all 7:
+    a τ = 1000 ms, dt = 0.01 ms neuron at I = 2θ fires on step 69 315 as ``τ ln 2 / dt`` says, not 69 270.
+
     ``refrac`` counts the refractory steps still to serve (ignored and returned
     as ``None`` when ``refractory == 0``). ``spike_fn`` is a surrogate-gradient
     Heaviside from :func:`spike_function`; ``None`` means the plain step with no
@@ -143,7 +154,7 @@ def lif_step(
     argument checks: this is the inner math, called by :func:`simulate`,
     :class:`LIFCell` and the edge pipeline.
     """
-    v_int = decay * v + gain * current
+    v_int = v + gain * (current - v)
     if refractory:
         active = refrac <= 0.0
         v_int = tf.where(active, v_int, v)
@@ -168,16 +179,28 @@ def lif_step(
 
 
 def _validate_params(tau, threshold, dt, reset, refractory, integration, surrogate, surrogate_slope):
-    return dict(
-        tau=_checks.positive("tau", tau, unit="ms"),
-        threshold=_checks.positive("threshold", threshold),
-        dt=_checks.positive("dt", dt, unit="ms"),
+    f32 = _checks.FLOAT32_MAX  # these values enter float32 tensors
+    p = dict(
+        tau=_checks.positive("tau", tau, unit="ms", maximum=f32),
+        threshold=_checks.positive("threshold", threshold, maximum=f32),
+        dt=_checks.positive("dt", dt, unit="ms", maximum=f32),
         reset=_checks.one_of("reset", reset, RESETS),
-        refractory=_checks.positive_int("refractory", refractory, minimum=0),
+        refractory=_checks.positive_int("refractory", refractory, minimum=0, maximum=2**24),
         integration=_checks.one_of("integration", integration, INTEGRATIONS),
         surrogate=_checks.one_of("surrogate", surrogate, SURROGATES),
-        surrogate_slope=_checks.positive("surrogate_slope", surrogate_slope),
+        surrogate_slope=_checks.positive("surrogate_slope", surrogate_slope, maximum=f32),
     )
+    check_euler(p["tau"], p["dt"], p["integration"])
+    return p
+
+
+def check_euler(tau: float, dt: float, integration: str) -> None:
+    """Refuse forward Euler with ``dt >= tau``: its decay factor ``1 - dt/tau`` is then <= 0, so the
+    potential flips sign every step (it fires below rheobase and for negative input) and for
+    ``dt > 2·tau`` grows without bound. The exact update has no such limit."""
+    if integration == "euler" and dt >= tau:
+        raise ValueError(f"integration='euler' needs dt < tau, got dt = {dt:g} ms and tau = {tau:g} ms "
+                         "(the decay 1 - dt/tau would be <= 0); use a smaller dt or integration='exact'")
 
 
 def simulate(
@@ -206,23 +229,25 @@ def simulate(
     x = _checks.finite_array("current", current)
     if x.ndim < 1 or x.shape[0] < 1:
         raise ValueError(f"current must be time-major [T, ...] with T >= 1, got shape {x.shape}")
-    v0 = float(v0)
-    decay, gain = decay_and_gain(p["tau"], p["dt"], p["integration"])
+    if x.size and np.abs(x).max() > _checks.FLOAT32_MAX:
+        raise ValueError("current has values beyond the float32 range (±3.4e38); rescale it")
+    v0 = float(_checks.finite_array("v0", v0, ndim=0))
+    _, gain = decay_and_gain(p["tau"], p["dt"], p["integration"])
     f32 = lambda value: tf.constant(value, tf.float32)  # noqa: E731  (tensors: new values do not retrace)
-    spikes, volts = _simulate_graph(tf.constant(x, tf.float32), f32(decay), f32(gain), f32(p["threshold"]),
+    spikes, volts = _simulate_graph(tf.constant(x, tf.float32), f32(gain), f32(p["threshold"]),
                                     f32(v0), p["reset"], p["refractory"])
     return spikes.numpy(), volts.numpy()
 
 
 @tf.function(reduce_retracing=True)
-def _simulate_graph(x, decay, gain, threshold, v0, reset, refractory):
+def _simulate_graph(x, gain, threshold, v0, reset, refractory):
     """``lif_step`` scanned over time (a graph loop: one trace per reset/refractory choice and rank)."""
     shape = tf.shape(x)[1:]
     zeros = tf.zeros(shape, x.dtype)
 
     def step(carry, current):
         v, r, _ = carry
-        s, v, r_new = lif_step(current, v, r if refractory else None, decay=decay, gain=gain,
+        s, v, r_new = lif_step(current, v, r if refractory else None, gain=gain,
                                threshold=threshold, reset=reset, refractory=refractory)
         return v, (r if r_new is None else r_new), s
 
@@ -301,7 +326,8 @@ class LIFCell(keras.layers.Layer):
         integration: ``"exact"`` or ``"euler"``.
         surrogate: ``"fast_sigmoid"`` or ``"arctan"`` (backward pass only).
         surrogate_slope: slope :math:`k` of the surrogate.
-        train_tau, train_threshold: make tau / threshold trainable (kept >= 1e-3).
+        train_tau, train_threshold: make tau / threshold trainable (threshold kept >= 1e-3; tau kept
+            >= 1e-3 ms, and >= dt with Euler integration, whose decay 1 − dt/τ must not go negative).
         per_neuron: one trainable tau / threshold per neuron instead of one shared.
 
     The equations are in the module docstring (:mod:`snnlib.neurons`).
@@ -324,6 +350,8 @@ class LIFCell(keras.layers.Layer):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
+        if not str(self.dtype_policy.variable_dtype).startswith("float"):
+            raise ValueError(f"LIFCell needs a floating-point dtype (float32 or float64), got {self.dtype_policy.name!r}")
         self.units = _checks.positive_int("units", units)
         p = _validate_params(tau, threshold, dt, reset, refractory, integration, surrogate, surrogate_slope)
         self.tau_init = p["tau"]
@@ -349,7 +377,8 @@ class LIFCell(keras.layers.Layer):
         shape = (self.units,) if self.per_neuron else ()
         self.tau = self.add_weight(
             name="tau", shape=shape, initializer=keras.initializers.Constant(self.tau_init),
-            trainable=self.train_tau, constraint=MinValue(1e-3),
+            trainable=self.train_tau,
+            constraint=MinValue(max(1e-3, self.dt) if self.integration == "euler" else 1e-3),
         )
         self.threshold = self.add_weight(
             name="threshold", shape=shape, initializer=keras.initializers.Constant(self.threshold_init),
@@ -366,9 +395,12 @@ class LIFCell(keras.layers.Layer):
         inputs = tf.cast(inputs, v.dtype)
         tau = tf.cast(self.tau, v.dtype)
         threshold = tf.cast(self.threshold, v.dtype)
-        decay, gain = decay_and_gain(tau, tf.constant(self.dt, v.dtype), self.integration)
+        dt = tf.constant(self.dt, v.dtype)
+        if self.integration == "euler":  # also between constraint applications (custom training loops)
+            tau = tf.maximum(tau, dt)
+        _, gain = decay_and_gain(tau, dt, self.integration)
         spikes, v_new, r_new = lif_step(
-            inputs, v, refrac, decay=decay, gain=gain, threshold=threshold, reset=self.reset,
+            inputs, v, refrac, gain=gain, threshold=threshold, reset=self.reset,
             refractory=self.refractory, spike_fn=self._spike_fn,
         )
         if r_new is None:

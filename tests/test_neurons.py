@@ -195,3 +195,68 @@ def test_simulate_rejects_nan_and_bad_tau():
 def test_cell_says_when_the_input_width_is_wrong():
     with pytest.raises(ValueError, match="Dense"):
         keras.layers.RNN(LIFCell(4))(np.ones((2, 5, 3), np.float32))
+
+
+# --------------------------------------------------------------------------- physics-audit regressions
+def test_gain_keeps_its_digits_when_dt_is_tiny():
+    # Gerstner et al. 2014 eq. 1.11: from rest, I = 2θ first reaches θ at t* = τ ln(I / (I − θ)) = τ ln 2.
+    # τ = 1000 ms, dt = 0.01 ms: t*/dt = 69 314.7, so the first spike is on step 69 315 (1-based).
+    # With gain = 1 − exp(−dt/τ) in float32 (1.3e-2 relative error) it came at step 69 270.
+    tau, dt, steps = 1000.0, 0.01, 69_400
+    s, _ = simulate(np.full((steps, 1), 2.0), tau=tau, dt=dt, threshold=1.0)
+    first = int(np.flatnonzero(s[:, 0])[0]) + 1
+    assert first == math.ceil(tau * math.log(2.0) / dt) == 69_315
+
+
+def test_decay_and_gain_use_expm1():
+    from snnlib.neurons import decay_and_gain
+
+    x = 1e-6  # dt/τ
+    _, g_np = decay_and_gain(1.0, x)
+    _, g_tf = decay_and_gain(tf.constant(1.0, tf.float32), tf.constant(x, tf.float32))
+    exact = -math.expm1(-x)
+    assert abs(g_np - exact) / exact < 1e-15
+    assert abs(float(g_tf) - exact) / exact < 1e-6  # float32 1 − exp(−x) would be off by ~5e-2
+
+
+@pytest.mark.parametrize("dt, tau", [(1.0, 1.0), (2.0, 1.0), (50.0, 20.0)])
+def test_euler_with_dt_at_or_above_tau_is_refused(dt, tau):
+    with pytest.raises(ValueError, match=r"dt < tau.*dt = .* ms and tau = .* ms"):
+        simulate(np.ones(5), tau=tau, dt=dt, integration="euler")
+    with pytest.raises(ValueError, match="dt < tau"):
+        LIFCell(2, tau=tau, dt=dt, integration="euler")
+    # the exact update has no such limit, and no spike below rheobase (I = 0.9 θ)
+    s, _ = simulate(np.full(50, 0.9), tau=tau, dt=dt, integration="exact")
+    assert s.sum() == 0
+
+
+def test_euler_trainable_tau_stays_at_or_above_dt():
+    cell = LIFCell(3, tau=2.0, dt=1.0, integration="euler", train_tau=True, per_neuron=True)
+    model = keras.Sequential([keras.Input((20, 3)), keras.layers.RNN(cell, return_sequences=True)])
+    x = np.full((1, 20, 3), 0.5, dtype="float32")
+    opt = keras.optimizers.SGD(50.0)
+    for _ in range(5):  # push τ down hard: more spikes wanted, and a short τ gives them
+        with tf.GradientTape() as tape:
+            loss = -tf.reduce_sum(model(x)) - tf.reduce_sum(cell.tau) * 10.0
+        opt.apply_gradients(zip(tape.gradient(loss, [cell.tau]), [cell.tau]))
+    assert float(tf.reduce_min(cell.tau)) >= 1.0
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(tau=1e39), "tau"), (dict(threshold=1e39), "threshold"), (dict(threshold=3 + 0j), "threshold"),
+    (dict(dt="1"), "dt"), (dict(refractory=2**40), "refractory"),
+])
+def test_values_outside_float32_or_of_the_wrong_kind_are_refused(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        LIFCell(2, **kwargs)
+    with pytest.raises(ValueError, match=word):
+        simulate(np.ones(3), **kwargs)
+
+
+def test_nan_v0_complex_current_and_int_dtype_are_refused():
+    with pytest.raises(ValueError, match="v0"):
+        simulate(np.ones(3), v0=float("nan"))
+    with pytest.raises(ValueError, match="complex"):
+        simulate(np.ones(3) + 1j)
+    with pytest.raises(ValueError, match="floating-point dtype"):
+        LIFCell(2, dtype="int32")
