@@ -100,6 +100,8 @@ def finite_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = 
         raw = None
     if raw is not None and np.issubdtype(raw.dtype, np.complexfloating):
         raise ValueError(f"{name} must be real, got complex values; pass its .real or abs()")
+    if raw is not None and raw.dtype == object and all(isinstance(a, int) for a in raw.flat):
+        raise ValueError(f"{name} holds integers beyond the 64-bit range (±9.2e18); use smaller values")
     if raw is None or not (np.issubdtype(raw.dtype, np.number) or raw.dtype == bool):
         raise ValueError(f"{name} must be an array of numbers, got {type(value).__name__}")
     arr = raw.astype(np.float64, copy=False)

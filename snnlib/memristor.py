@@ -509,8 +509,10 @@ def neurosim_norm_a(nl: float) -> float:
     """NeuroSim's normalised nonlinearity constant ``A/P_max`` for the label ``NL``.
 
     Interpolated log–log in NeuroSim's table (e.g. NL = 1 → 1.2517,
-    2.4 → 0.4992, 4.88 → 0.2003). The sign of ``NL`` only says the direction
-    (NeuroSim writes LTD labels negative), so ``|NL|`` is used. ``NL = 0`` is
+    2.4 → 0.4992, 4.88 → 0.2003). This is the magnitude, looked up with ``|NL|``;
+    the curve itself takes the sign of the label, ``A = sign(NL)·normA(|NL|)·P_max``
+    (NeuroSim's ``getParamA`` returns ``sign * data[...]``; the V3.0 manual: "A can be
+    positive or negative"), see :func:`pulse_conductance`. ``NL = 0`` is
     the linear device: returns ``inf``. Below the first entry (0.01) the table's
     asymptote ``A/P_max ≈ 1.2627/|NL|`` is used. ``|NL|`` above 8.9 (the end of
     the table) raises.
@@ -530,60 +532,74 @@ def neurosim_norm_a(nl: float) -> float:
     return float(np.exp(np.interp(np.log(a), np.log(_NL_TABLE[:, 0]), np.log(_NL_TABLE[:, 1]))))
 
 
-def _curve_fraction(p: np.ndarray, p_max: float, nl: float) -> np.ndarray:
-    """(1 − e^(−P/A)) / (1 − e^(−P_max/A)): 0 at P = 0, 1 at P = P_max; linear when NL = 0."""
+def _signed_a(nl: float, p_max: float) -> float:
+    """NeuroSim's signed nonlinearity constant ``A = sign(NL)·normA(|NL|)·P_max`` (``inf`` when linear)."""
     norm_a = neurosim_norm_a(nl)
-    if math.isinf(norm_a):
-        return p / p_max
-    a = norm_a * p_max
-    return np.expm1(-p / a) / np.expm1(-p_max / a)
+    return math.inf if math.isinf(norm_a) else math.copysign(norm_a * p_max, nl)
+
+
+def _curve_fraction(x: np.ndarray, p_max: float, nl: float) -> np.ndarray:
+    """(1 − e^(−x/A)) / (1 − e^(−P_max/A)) with the signed A: 0 at x = 0, 1 at x = P_max; linear for NL = 0.
+
+    A > 0: concave (steep first, then saturating); A < 0: convex (slow first, then steep).
+    """
+    a = _signed_a(nl, p_max)
+    if math.isinf(a):
+        return x / p_max
+    return np.expm1(-x / a) / np.expm1(-p_max / a)
+
+
+def _curve_position(frac: np.ndarray, p_max: float, nl: float) -> np.ndarray:
+    """Inverse of :func:`_curve_fraction`: ``x = −A·ln(1 − frac·(1 − e^(−P_max/A)))``, clipped to [0, P_max]."""
+    a = _signed_a(nl, p_max)
+    if math.isinf(a):
+        return frac * p_max
+    return np.clip(-a * np.log1p(frac * np.expm1(-p_max / a)), 0.0, p_max)
 
 
 def pulse_conductance(p: Any, *, g_min: float, g_max: float, p_max: float, nl: float,
                       direction: str = "ltp") -> np.ndarray:
     """Conductance (S) after ``p`` identical pulses, NeuroSim's nonlinear update.
 
-    Chen, Peng & Yu, IEEE TCAD 37 (2018); MLP NeuroSim V3.0 manual eqs. 1–3:
+    Chen, Peng & Yu, IEEE TCAD 37 (2018); MLP NeuroSim V3.0 manual eqs. 1–3 and
+    ``RealDevice::Write`` (``Cell.cpp``): both directions move along one curve of the
+    pulse position ``x`` on the potentiation axis,
 
-        LTP: G(P) = B·(1 − e^(−P/A)) + G_min,
-        LTD: G(P) = G_max − B·(1 − e^(−P/A)),     (P depression pulses from G_max)
-        B = (G_max − G_min)/(1 − e^(−P_max/A)),   A = normA(|NL|)·P_max.
+        G(x) = B·(1 − e^(−x/A)) + G_min,   B = (G_max − G_min)/(1 − e^(−P_max/A)),
+        A = sign(NL)·normA(|NL|)·P_max     (:func:`neurosim_norm_a`),
 
-    (NeuroSim writes LTD on the potentiation axis, ``−B(1 − e^((P' − P_max)/A)) +
-    G_max``; with ``P = P_max − P'`` counting depression pulses that is the
-    form above.) LTP runs from ``G(0) = G_min`` to ``G(P_max) = G_max``, LTD from
-    ``G_max`` down to ``G_min``; both are strictly monotone, steep first and
-    saturating for NL > 0, and linear for NL = 0. ``p`` may be fractional,
-    within [0, p_max].
+    LTP from ``x = 0`` (G_min) up by ``p`` pulses, ``x = p``, with ``A`` from ``nl_ltp``;
+    LTD from ``x = P_max`` (G_max) down by ``p`` pulses, ``x = P_max − p``, with ``A``
+    from ``nl_ltd``. The **sign matters**: ``A > 0`` gives a concave curve, so LTP is
+    steep first and saturates, but LTD (walking the curve backwards) starts slow and ends
+    steep; ``A < 0`` gives the mirror image. NeuroSim writes most LTD labels negative
+    (e.g. Ag:a-Si 2.4 / −4.88: both directions steep first), while GST PCM is listed
+    0.105 / +2.4: its depression starts slow and ends steep (after 1, 10, 50, 90 LTD
+    pulses: 0.997, 0.965, 0.727, 0.192 of the range). ``NL = 0`` is linear. ``p`` may
+    be fractional, within [0, p_max].
     """
     g_min, g_max = _conductance_range(g_min, g_max)
     p_max = _checks.positive("p_max", p_max)
     direction = _checks.one_of("direction", direction, ("ltp", "ltd"))
     p = _checks.finite_array("p", p, lo=0.0, hi=p_max)
-    frac = _curve_fraction(p, p_max, nl)
-    if direction == "ltp":
-        return g_min + (g_max - g_min) * frac
-    return g_max - (g_max - g_min) * frac
+    x = p if direction == "ltp" else p_max - p
+    return g_min + (g_max - g_min) * _curve_fraction(x, p_max, nl)
 
 
 def pulse_number(g: Any, *, g_min: float, g_max: float, p_max: float, nl: float,
                  direction: str = "ltp") -> np.ndarray:
     """Inverse of :func:`pulse_conductance`: the (fractional) pulse count that gives ``g`` (S).
 
-    LTP: ``P = −A·ln(1 − (G − G_min)/B)``; LTD: ``P = −A·ln(1 − (G_max − G)/B)``.
-    ``g`` is clipped to [g_min, g_max] first.
+    The curve position is ``x = −A·ln(1 − (G − G_min)/B)`` (signed ``A``); LTP returns
+    ``x`` (pulses from G_min), LTD ``P_max − x`` (pulses from G_max). ``g`` is clipped
+    to [g_min, g_max] first.
     """
     g_min, g_max = _conductance_range(g_min, g_max)
     p_max = _checks.positive("p_max", p_max)
     direction = _checks.one_of("direction", direction, ("ltp", "ltd"))
     g = np.clip(_checks.finite_array("g", g), g_min, g_max)
-    frac = (g - g_min) / (g_max - g_min) if direction == "ltp" else (g_max - g) / (g_max - g_min)
-    norm_a = neurosim_norm_a(nl)
-    if math.isinf(norm_a):
-        return frac * p_max
-    a = norm_a * p_max
-    # frac = expm1(-P/a)/expm1(-p_max/a)  ->  P = -a*log1p(frac*expm1(-p_max/a))
-    return np.clip(-a * np.log1p(frac * np.expm1(-p_max / a)), 0.0, p_max)
+    x = _curve_position((g - g_min) / (g_max - g_min), p_max, nl)
+    return x if direction == "ltp" else p_max - x
 
 
 def program_pulses(g_now: Any, n_pulses: Any, *, g_min: float, g_max: float, p_max: float,
@@ -609,7 +625,10 @@ def program_pulses(g_now: Any, n_pulses: Any, *, g_min: float, g_max: float, p_m
         nf = _checks.finite_array("n_pulses", n_pulses)
         if np.any(nf != np.round(nf)):
             raise ValueError("n_pulses must be whole numbers of pulses (integers; negative = depression)")
-        n = nf.astype(np.int64)
+        n = nf
+    # clip before the int64 cast, so that a huge float count (1e30) cannot wrap round to a negative
+    # one; Python ints beyond int64 (2**70) are refused above as not numbers NumPy can hold
+    n = np.clip(n, -(2**62), 2**62).astype(np.int64)
     g, n = np.broadcast_arrays(g, n)
     kw = dict(g_min=g_min, g_max=g_max, p_max=p_max)
     out = g.astype(np.float64).copy()

@@ -375,3 +375,48 @@ def test_lobe_area_period_on_a_trace_that_does_not_start_at_zero():
     t = np.linspace(1.0, 2.0, 2001)
     trace = HPMemristor().simulate(sine(1.0, 1.0, t), t)
     assert lobe_area(trace, period=1.0) == pytest.approx(lobe_area(trace), rel=1e-9)
+
+
+# --------------------------------------------------------------------------- physics audit: signed NL
+def _neurosim_g(x, nl, p_max, g_min, g_max):
+    """NeuroSim's NonlinearWeight written out: G = B(1 − e^(−x/A)) + G_min, A = sign(NL)·normA·P_max."""
+    a = np.sign(nl) * neurosim_norm_a(nl) * p_max
+    b = (g_max - g_min) / (1 - np.exp(-p_max / a))
+    return b * (1 - np.exp(-np.asarray(x, float) / a)) + g_min
+
+
+@pytest.mark.parametrize("nl", [2.4, -2.4, 0.105, -0.63, -4.88, 6.76, -6.76])
+@pytest.mark.parametrize("direction", ["ltp", "ltd"])
+def test_pulse_curve_is_neurosims_with_the_signed_a(nl, direction):
+    kw = dict(g_min=1e-6, g_max=2e-5, p_max=99)
+    p = np.arange(100)
+    x = p if direction == "ltp" else 99 - p  # LTD walks the same curve back from G_max
+    want = _neurosim_g(x, nl, **kw)
+    got = pulse_conductance(p, nl=nl, direction=direction, **kw)
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    np.testing.assert_allclose(pulse_number(got, nl=nl, direction=direction, **kw), p, atol=1e-6)
+
+
+def test_pcm_depression_starts_slow_and_ends_steep():
+    # GST PCM, NeuroSim table: NL 0.105 / +2.4. Normalised G after 1, 10, 50, 90 LTD pulses from G_max,
+    # from NeuroSim's formula: 0.997, 0.965, 0.727, 0.192 (the mirrored curve gave 0.977, 0.788, 0.264, 0.031).
+    d = PRESETS["pcm"]
+    g = pulse_conductance([1, 10, 50, 90], g_min=d.g_min, g_max=d.g_max, p_max=d.p_max, nl=d.nl_ltd,
+                          direction="ltd")
+    np.testing.assert_allclose((g - d.g_min) / (d.g_max - d.g_min), [0.997, 0.965, 0.727, 0.192], atol=1e-3)
+    steps = -np.diff(pulse_conductance(np.arange(d.p_max + 1), g_min=d.g_min, g_max=d.g_max, p_max=d.p_max,
+                                       nl=d.nl_ltd, direction="ltd"))
+    assert steps[-1] > 5 * steps[0]  # slow first, steep last
+
+
+def test_negative_ltp_label_is_convex():
+    kw = dict(g_min=1e-6, g_max=1e-5, p_max=100)
+    assert pulse_conductance(50, nl=-2.4, **kw) < 5.5e-6 < pulse_conductance(50, nl=2.4, **kw)
+
+
+def test_huge_pulse_counts_saturate_or_are_refused():
+    kw = dict(g_min=1e-6, g_max=1e-4, p_max=10, nl_ltp=1.0, nl_ltd=-1.0)
+    assert program_pulses(1e-5, 1e30, **kw) == pytest.approx(1e-4)
+    assert program_pulses(1e-5, -1e30, **kw) == pytest.approx(1e-6)
+    with pytest.raises(ValueError, match="n_pulses.*64-bit"):
+        program_pulses(1e-5, 2**70, **kw)
