@@ -44,10 +44,24 @@ from snnlib._quiet import tf
 from snnlib.memristor import DevicePreset, get_device, pcm_drift, program_pulses
 
 __all__ = ["crossbar_currents", "crossbar_transfer", "Crossbar", "CrossbarDense", "MAPPINGS",
-           "map_weights", "quantize_levels", "read_noise_std", "pair_read_noise", "pair_readout",
+           "map_weights", "reference_level", "quantize_levels", "read_noise_std", "pair_read_noise", "pair_readout",
            "relative_error", "global_gain"]
 
 MAPPINGS = ("differential", "reference")
+#: Most DAC/ADC bits: a float32 current holds 24 significant bits, so more bits change nothing.
+MAX_BITS = 24
+#: Most conductance levels (2**24: finer than float32 resolves over the range).
+MAX_LEVELS = 2**24
+#: Largest wire resistance per segment (Ω): beyond it a "wire" no longer connects and the nodal system is singular.
+MAX_R_WIRE = 1e6
+#: Largest relative read-noise or device-to-device σ (1000 %: beyond it the array stores nothing).
+MAX_SIGMA = 10.0
+#: Largest read voltage (V); real arrays read at 0.1–0.3 V.
+MAX_V_READ = 10.0
+
+
+def _check_r_wire(r_wire: Any) -> float:
+    return _checks.non_negative("r_wire", r_wire, unit="Ω per segment", maximum=MAX_R_WIRE)
 PROGRAMMING = ("direct", "pulses")
 
 # Independent NumPy streams for programming-time effects: default_rng([seed, k]).
@@ -135,7 +149,7 @@ def crossbar_transfer(G: Any, r_wire: float = 0.0) -> np.ndarray:
     ``2·rows·cols`` system plus ``min(rows, cols)`` triangular solves.
     """
     G = _conductances("G", G)
-    r_wire = _checks.non_negative("r_wire", r_wire, unit="Ω")
+    r_wire = _check_r_wire(r_wire)
     return _transfer(G, r_wire)
 
 
@@ -161,7 +175,7 @@ def crossbar_currents(G: Any, v: Any, r_wire: float = 0.0) -> np.ndarray:
     drop. A 64×64 array solves in a few tens of milliseconds.
     """
     G = _conductances("G", G)
-    r_wire = _checks.non_negative("r_wire", r_wire, unit="Ω")
+    r_wire = _check_r_wire(r_wire)
     v = _checks.finite_array("v", v, ndim=(1, 2))
     if v.shape[-1] != G.shape[0]:
         raise ValueError(f"v must have {G.shape[0]} entries per sample (one per row of G), "
@@ -226,26 +240,49 @@ def global_gain(y: Any, y_ref: Any) -> float:
 # --------------------------------------------------------------------------- mapping (NumPy or TF)
 
 
-def map_weights(W: Any, w_max: Any, g_min: float, g_max: float, mapping: str = "differential") -> tuple[Any, Any, Any]:
+def map_weights(W: Any, w_max: Any, g_min: float, g_max: float, mapping: str = "differential",
+                levels: int | None = None) -> tuple[Any, Any, Any]:
     """Target conductances of a weight matrix: ``(k, G⁺, G⁻)``, NumPy in → NumPy out, TF in → TF out.
 
     * ``"differential"``: ``k = (G_max − G_min)/w_max``, ``G⁺ = G_min + k·max(W, 0)``,
       ``G⁻ = G_min + k·max(−W, 0)`` (MemTorch's DoubleColumn, CrossSim's BalancedCore);
-    * ``"reference"``: ``k = (G_max − G_min)/(2·w_max)``, ``G⁺ = G_ref + k·W`` and
-      ``G⁻ = G_ref = (G_min + G_max)/2``, returned as a **scalar** (the shared reference column).
+      a zero weight is ``G⁺ = G⁻ = G_min``, which is a level for any level count.
+    * ``"reference"``: ``G⁺ = G_ref + k·W`` and ``G⁻ = G_ref``, returned as a **scalar**
+      (the shared reference column). Continuous devices (``levels=None``):
+      ``G_ref = (G_min + G_max)/2``, ``k = (G_max − G_min)/(2·w_max)``. With ``levels`` the
+      reference sits **on a level**, ``G_ref = G_min + m·ΔG`` with ``m = ⌊(levels − 1)/2⌋`` and
+      ``ΔG = (G_max − G_min)/(levels − 1)``, and ``k = m·ΔG/w_max`` (the same reach on both
+      sides): a zero weight is then stored exactly. With an even level count the midpoint falls
+      between two levels and every zero weight would read ±ΔG/2 (``+w_max/127`` for 128 levels);
+      the price is one unused level at the top.
 
     ``G⁺ − G⁻ = k·W``. Conductances in the units of ``g_min``/``g_max`` (S, or µS
     for the float32 TF path); ``k`` in those units per weight unit; ``w_max`` is
     the weight mapped to the full range (``max|W|``, > 0). Weights beyond ``w_max``
     give targets outside [G_min, G_max]: clip ``W`` first or let level rounding clip.
     """
+    _checks.one_of("mapping", mapping, MAPPINGS)
     if mapping == "differential":
         relu = tf.nn.relu if tf.is_tensor(W) else (lambda a: np.maximum(a, 0.0))
         k = (g_max - g_min) / w_max
         return k, g_min + k * relu(W), g_min + k * relu(-W)
-    g_ref = 0.5 * (g_min + g_max)
-    k = (g_max - g_min) / (2.0 * w_max)
+    g_ref, reach = reference_level(g_min, g_max, levels)
+    k = reach / w_max
     return k, g_ref + k * W, g_ref
+
+
+def reference_level(g_min: float, g_max: float, levels: int | None = None) -> tuple[float, float]:
+    """``(G_ref, reach)`` of the reference mapping: the reference conductance and how far a weight of
+    ``±w_max`` moves from it. Continuous: the midpoint and half the range; with ``levels``, the level
+    ``⌊(levels − 1)/2⌋`` and that many level steps (see :func:`map_weights`)."""
+    if levels is None:
+        return 0.5 * (g_min + g_max), 0.5 * (g_max - g_min)
+    if levels < 3:
+        raise ValueError(f"mapping='reference' needs levels >= 3 (a level below and above the reference), "
+                         f"got levels={levels}; use mapping='differential' for binary devices")
+    m = (int(levels) - 1) // 2
+    step = (g_max - g_min) / (int(levels) - 1)
+    return g_min + m * step, m * step
 
 
 def quantize_levels(g: Any, g_min: float, g_max: float, levels: int) -> Any:
@@ -303,7 +340,11 @@ def read_noise_std(v: tf.Tensor, g: tf.Tensor, sigma: float, contract: Any = _ro
     by default, a ``conv2d`` in the edge pipeline, where each pixel's
     neighbourhood is a set of rows.
     """
-    return sigma * tf.sqrt(contract(tf.square(v), tf.square(g)))
+    var = contract(tf.square(v), tf.square(g))
+    # sqrt has an infinite slope at 0, and a row of silent inputs (a step with no spikes) gives 0 here:
+    # the double where keeps the forward value and makes the gradient 0 there instead of NaN
+    positive = var > 0
+    return sigma * tf.where(positive, tf.sqrt(tf.where(positive, var, tf.ones_like(var))), tf.zeros_like(var))
 
 
 def pair_read_noise(v: tf.Tensor, g_pos: tf.Tensor, g_neg: tf.Tensor, sigma: float, seed: Any,
@@ -349,6 +390,16 @@ def pair_readout(i_pos: tf.Tensor, i_neg: tf.Tensor, v: tf.Tensor, g_pos: tf.Ten
 # --------------------------------------------------------------------------- Crossbar
 
 
+def _read_step(step: Any) -> Any:
+    """The read-noise step: an int in [0, 2**63 − 1], or an integer tensor (inside graphs, passed as is)."""
+    if tf.is_tensor(step):
+        if not step.dtype.is_integer:
+            raise ValueError(f"step must be an integer tensor (the read-noise counter), got dtype {step.dtype.name}")
+        return step
+    return _checks.seed_value("step", step)
+
+
+
 class Crossbar:
     """A weight matrix ``W`` [inputs, outputs] programmed onto memristor conductances.
 
@@ -357,10 +408,12 @@ class Crossbar:
     * ``"differential"`` (default): ``G⁺ = G_min + k·max(W, 0)``,
       ``G⁻ = G_min + k·max(−W, 0)``, ``k = (G_max − G_min)/max|W|`` — the side
       of larger magnitude carries ``|w|``, the other sits at ``G_min``.
-    * ``"reference"``: one column per output, ``G = G_ref + k·W`` with
-      ``G_ref = (G_min + G_max)/2`` and ``k = (G_max − G_min)/(2·max|W|)``,
-      and one shared reference column at ``G_ref``; ``g_neg`` is that column
-      broadcast to [inputs, outputs].
+    * ``"reference"``: one column per output, ``G = G_ref + k·W``, and one shared
+      reference column at ``G_ref``; ``g_neg`` is that column broadcast to
+      [inputs, outputs]. Continuous devices: ``G_ref = (G_min + G_max)/2``,
+      ``k = (G_max − G_min)/(2·max|W|)``; with levels, ``G_ref`` sits on the level
+      ``⌊(levels − 1)/2⌋`` so that a zero weight is stored exactly
+      (:func:`map_weights`, :func:`reference_level`; at least 3 levels).
 
     Read-out: inputs ``x`` become row voltages ``x·v_read`` (V), and
     ``y = (I⁺ − I⁻)/(v_read·k)`` returns weight units, so the ideal crossbar
@@ -420,31 +473,34 @@ class Crossbar:
         self.programming = _checks.one_of("programming", programming, PROGRAMMING)
         if levels is None:
             levels = self.device.levels
-        self.levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2)
+        self.levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2,
+                                                                         maximum=MAX_LEVELS)
         if self.programming == "pulses" and self.levels is None:
             raise ValueError(f"programming='pulses' needs a finite number of levels (pulse count "
                              f"levels − 1), but device {self.device.name!r} is continuous; "
                              "pass levels=... or a device with levels")
+        if self.mapping == "reference" and self.levels is not None:
+            reference_level(1.0, 2.0, self.levels)  # refuses fewer than 3 levels, naming the fix
         self.d2d_sigma = (self.device.d2d_sigma if d2d_sigma is None
-                          else _checks.non_negative("d2d_sigma", d2d_sigma))
-        self.read_noise = _checks.non_negative("read_noise", read_noise)
+                          else _checks.non_negative("d2d_sigma", d2d_sigma, maximum=MAX_SIGMA))
+        self.read_noise = _checks.non_negative("read_noise", read_noise, maximum=MAX_SIGMA)
         self.stuck_on_rate = _checks.in_range("stuck_on_rate", stuck_on_rate, 0.0, 1.0)
         self.stuck_off_rate = _checks.in_range("stuck_off_rate", stuck_off_rate, 0.0, 1.0)
         if self.stuck_on_rate + self.stuck_off_rate > 1.0:
             raise ValueError(f"stuck_on_rate + stuck_off_rate must be <= 1 (fractions of devices), "
                              f"got {stuck_on_rate} + {stuck_off_rate}")
         self.drift_time = _checks.non_negative("drift_time", drift_time, unit="s")
-        self.dac_bits = None if dac_bits is None else _checks.positive_int("dac_bits", dac_bits)
-        self.adc_bits = None if adc_bits is None else _checks.positive_int("adc_bits", adc_bits)
-        self.r_wire = _checks.non_negative("r_wire", r_wire, unit="Ω")
-        self.v_read = _checks.positive("v_read", v_read, unit="V")
+        self.dac_bits = None if dac_bits is None else _checks.positive_int("dac_bits", dac_bits, maximum=MAX_BITS)
+        self.adc_bits = None if adc_bits is None else _checks.positive_int("adc_bits", adc_bits, maximum=MAX_BITS)
+        self.r_wire = _check_r_wire(r_wire)
+        self.v_read = _checks.positive("v_read", v_read, unit="V", maximum=MAX_V_READ)
         self.seed = _checks.seed_value("seed", seed)
 
         self.W = W
         self.inputs, self.outputs = W.shape
         d = self.device
         w_max = float(np.max(np.abs(W))) or 1.0
-        self.k, t_pos, t_neg = map_weights(W, w_max, d.g_min, d.g_max, self.mapping)
+        self.k, t_pos, t_neg = map_weights(W, w_max, d.g_min, d.g_max, self.mapping, self.levels)
         if self.mapping == "differential":
             g_pos, g_neg = self._variability(np.stack([self._program(t_pos, 0), self._program(t_neg, 1)]))
             self.g_ref = None
@@ -604,6 +660,7 @@ class Crossbar:
         ``x @ W_eff`` (float32-exact for the ideal crossbar).
         """
         x = self._prepare(x)
+        step = _read_step(step)
         c = self._tensors()
         if self.read_noise == 0 and self.adc_bits is None:
             w = tf.cast(c["w_eff"], x.dtype)
@@ -619,7 +676,7 @@ class Crossbar:
         :meth:`matmul` apply (same ``step`` → same read noise).
         """
         x = self._prepare(x)
-        i_pos, i_neg = self._column_currents_uA(tf.cast(x, tf.float32), step)
+        i_pos, i_neg = self._column_currents_uA(tf.cast(x, tf.float32), _read_step(step))
         return (i_pos - i_neg).numpy().astype(np.float64) * 1e-6
 
     def column_currents(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -681,12 +738,15 @@ class CrossbarDense(keras.layers.Layer):
         self.mapping = _checks.one_of("mapping", mapping, MAPPINGS)
         if levels is None:
             levels = self.device.levels
-        self.levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2)
+        self.levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2,
+                                                                         maximum=MAX_LEVELS)
+        if self.mapping == "reference" and self.levels is not None:
+            reference_level(1.0, 2.0, self.levels)  # refuses fewer than 3 levels, naming the fix
         self.d2d_sigma = (self.device.d2d_sigma if d2d_sigma is None
-                          else _checks.non_negative("d2d_sigma", d2d_sigma))
-        self.read_noise = _checks.non_negative("read_noise", read_noise)
+                          else _checks.non_negative("d2d_sigma", d2d_sigma, maximum=MAX_SIGMA))
+        self.read_noise = _checks.non_negative("read_noise", read_noise, maximum=MAX_SIGMA)
         self.w_max = None if w_max is None else _checks.positive("w_max", w_max)
-        self.v_read = _checks.positive("v_read", v_read, unit="V")
+        self.v_read = _checks.positive("v_read", v_read, unit="V", maximum=MAX_V_READ)
         self.use_bias = bool(use_bias)
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -695,6 +755,9 @@ class CrossbarDense(keras.layers.Layer):
         self._d2d: tuple[tf.Tensor, tf.Tensor] | None = None  # device-to-device factors, drawn in build
 
     def build(self, input_shape: Any) -> None:
+        if not input_shape or input_shape[-1] is None:
+            raise ValueError(f"CrossbarDense needs inputs shaped [..., features] with a known feature count, "
+                             f"got shape {input_shape}")
         n_in = int(input_shape[-1])
         self.kernel = self.add_weight(name="kernel", shape=(n_in, self.units),
                                       initializer=self.kernel_initializer, trainable=True)
@@ -730,7 +793,7 @@ class CrossbarDense(keras.layers.Layer):
         else:
             w_max = tf.constant(self.w_max, w.dtype)
             w = tf.clip_by_value(w, -w_max, w_max)
-        k, g_pos, g_neg = map_weights(w, w_max, g_min, g_max, self.mapping)
+        k, g_pos, g_neg = map_weights(w, w_max, g_min, g_max, self.mapping, self.levels)
         if self.mapping == "reference":  # the reference column, exempt from level rounding
             g_neg = tf.fill((tf.shape(w)[0], 1), tf.constant(g_neg, w.dtype))
         if self.levels is not None:
@@ -744,6 +807,8 @@ class CrossbarDense(keras.layers.Layer):
 
     def call(self, inputs: Any) -> tf.Tensor:
         x = tf.convert_to_tensor(inputs)
+        if not x.dtype.is_floating:  # spikes or pixel values given as integers or bools
+            x = tf.cast(x, self.compute_dtype)
         g_pos, g_neg, k = self.conductances()
         g_pos, g_neg, k = (tf.cast(a, x.dtype) for a in (g_pos, g_neg, k))
         y = tf.tensordot(x, (g_pos - g_neg) / k, 1)

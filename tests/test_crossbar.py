@@ -55,10 +55,13 @@ def test_differential_and_reference_conductances(rng):
     assert cb.k == pytest.approx((d.g_max - d.g_min) / np.abs(W).max())
     assert np.all((cb.g_pos == d.g_min) | (cb.g_neg == d.g_min))  # one side of each pair at G_min
     assert cb.g_pos.min() >= d.g_min and max(cb.g_pos.max(), cb.g_neg.max()) == pytest.approx(d.g_max)
-    ref = Crossbar(W, device=d, mapping="reference", levels=None)
-    g_ref = 0.5 * (d.g_min + d.g_max)
+    ref = Crossbar(W, device=d, mapping="reference", levels=None)  # None: the device's 128 levels
+    step = (d.g_max - d.g_min) / 127
+    g_ref = d.g_min + 63 * step  # on a level: the midpoint (63.5 steps) is not one
     np.testing.assert_allclose(ref.g_neg, g_ref)
-    assert ref.k == pytest.approx(cb.k / 2)
+    assert ref.k == pytest.approx(63 * step / np.abs(W).max())
+    ideal = Crossbar(W, device="ideal", mapping="reference")  # continuous: the midpoint
+    np.testing.assert_allclose(ideal.g_neg, 0.5 * (ideal.device.g_min + ideal.device.g_max))
     assert ref.g_pos.min() >= d.g_min * (1 - 1e-12) and ref.g_pos.max() <= d.g_max * (1 + 1e-12)
 
 
@@ -76,6 +79,10 @@ def test_zero_weights_do_not_divide_by_zero():
 def test_levels_within_half_a_step(rng, levels, mapping):
     W = rng.normal(size=(30, 20))
     d = get_device("hfox")
+    if mapping == "reference" and levels == 2:
+        with pytest.raises(ValueError, match="levels >= 3"):
+            Crossbar(W, device=d, mapping=mapping, levels=levels)
+        return
     cb = Crossbar(W, device=d, mapping=mapping, levels=levels)
     step = (d.g_max - d.g_min) / (levels - 1)
     err = np.abs(cb.g_pos - cb.target_pos)
@@ -530,7 +537,8 @@ def test_programmed_arrays_are_read_only_and_reference_is_derived(rng):
     W = rng.normal(size=(6, 4))
     cb = Crossbar(W, device="hfox", mapping="reference", d2d_sigma=0.1, r_wire=1.0)
     np.testing.assert_array_equal(cb.g_neg, np.broadcast_to(cb.g_ref[:, None], (6, 4)))
-    np.testing.assert_array_equal(cb.target_neg, 0.5 * (cb.device.g_min + cb.device.g_max))
+    d = cb.device  # 128 levels: G_ref on level 63
+    np.testing.assert_allclose(cb.target_neg, d.g_min + 63 * (d.g_max - d.g_min) / 127, rtol=1e-12)
     assert cb.g_neg_columns.shape == (6, 1)
     for arr in (cb.g_pos, cb.g_neg, cb.g_ref, cb.target_pos, cb.target_neg, cb.stuck_mask, *cb.transfer()):
         with pytest.raises(ValueError, match="read-only"):
@@ -599,3 +607,105 @@ def test_edge_pipeline_read_noise_has_the_crossbar_variance():
     var = 0.1**2 * (v2 @ xb.g_pos**2 + v2 @ xb.g_neg**2) / (xb.v_read * xb.k) ** 2
     assert np.std(diff) == pytest.approx(np.sqrt(var.mean()), rel=0.05)
     assert abs(np.mean(diff)) < 4 * np.sqrt(var.mean() / diff.size)
+
+
+# --------------------------------------------------------------------------- audit regressions
+@pytest.mark.parametrize("levels", [2, 3, 4, 16, 127, 128, None])
+@pytest.mark.parametrize("mapping", ["differential", "reference"])
+def test_a_zero_weight_reads_zero_for_every_mapping_and_level_count(levels, mapping):
+    # a flat image through a zero-sum kernel, or a zero tap, must give exactly no current (ideal programming)
+    W = np.array([[1.0, 0.0, -0.5], [0.0, 0.0, 0.25], [-1.0, 0.0, 0.0]])
+    if mapping == "reference" and levels == 2:  # binary devices cannot sit above and below a reference
+        with pytest.raises(ValueError, match="levels >= 3"):
+            Crossbar(W, device="ideal", mapping=mapping, levels=levels)
+        return
+    cb = Crossbar(W, device="ideal", mapping=mapping, levels=levels)
+    zero = W == 0
+    np.testing.assert_allclose(cb.effective_weights()[zero], 0.0, atol=1e-12 * np.abs(W).max())
+    y = cb.matmul(np.eye(3, dtype=np.float32)).numpy()
+    np.testing.assert_allclose(y[zero], 0.0, atol=1e-6)
+    layer = CrossbarDense(3, device="ideal", mapping=mapping, levels=levels, use_bias=False)
+    layer.build((None, 3))
+    layer.kernel.assign(W.astype(np.float32))
+    np.testing.assert_allclose(layer(np.eye(3, dtype=np.float32)).numpy()[zero], 0.0, atol=1e-6)
+
+
+def _silent_rows():
+    return np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]], np.float32)
+
+
+@pytest.mark.parametrize("options", [
+    dict(read_noise=0.05), dict(levels=16), dict(d2d_sigma=0.2), dict(read_noise=0.05, levels=8, d2d_sigma=0.1),
+    dict(mapping="reference", read_noise=0.1, levels=128),
+])
+def test_crossbar_dense_gradients_are_finite_with_silent_rows(options):
+    layer = CrossbarDense(3, device="hfox", seed=1, **options)
+    x = tf.constant(_silent_rows())
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = layer(x)
+        loss = tf.reduce_sum(tf.square(y))
+    for g in (tape.gradient(loss, x), *tape.gradient(loss, layer.trainable_weights)):
+        assert np.all(np.isfinite(g.numpy()))
+    # read noise's sd is 0 on a silent row: its gradient there is 0, not NaN, and the value is the ideal one
+    if options.get("read_noise"):
+        sd = read_noise_std(x * 0.2, tf.constant(np.full((4, 3), 10.0, np.float32)), 0.05)
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            sd = read_noise_std(x * 0.2, tf.constant(np.full((4, 3), 10.0, np.float32)), 0.05)
+        assert np.all(sd.numpy()[[0, 2]] == 0)
+        assert np.all(np.isfinite(t2.gradient(sd, x).numpy()))
+
+
+@pytest.mark.parametrize("options", [
+    dict(read_noise=0.05), dict(adc_bits=4), dict(dac_bits=3), dict(levels=16, programming="pulses"),
+    dict(d2d_sigma=0.2, stuck_on_rate=0.1, drift_time=100.0), dict(r_wire=2.0),
+    dict(mapping="reference", read_noise=0.05, adc_bits=6),
+])
+def test_crossbar_matmul_gradients_are_finite_with_silent_rows(rng, options):
+    device = "pcm" if "drift_time" in options else "hfox"
+    cb = Crossbar(rng.normal(size=(4, 3)), device=device, seed=2, **options)
+    x = tf.constant(_silent_rows())
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(tf.square(cb.matmul(x, step=3)))
+    assert np.all(np.isfinite(tape.gradient(loss, x).numpy()))
+
+
+def test_keras_fit_with_read_noise_stays_finite():
+    # the audit's case: with read noise, NaN gradients from all-zero rows turned the weights NaN in 2 epochs
+    rng = np.random.default_rng(0)
+    x = (rng.random((64, 6)) < 0.3).astype("float32")
+    x[::4] = 0.0  # a quarter of the samples are silent steps
+    y = rng.normal(size=(64, 2)).astype("float32")
+    model = keras.Sequential([keras.Input((6,)), CrossbarDense(4, device="hfox", read_noise=0.05, d2d_sigma=0.1,
+                                                               seed=1), keras.layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    hist = model.fit(x, y, epochs=4, batch_size=16, verbose=0)
+    assert np.all(np.isfinite(hist.history["loss"]))
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(adc_bits=2000), "adc_bits"), (dict(dac_bits=10**6), "dac_bits"), (dict(r_wire=1e300), "r_wire"),
+    (dict(seed=2**63), "seed"), (dict(levels=2**40), "levels"), (dict(read_noise=1e300), "read_noise"),
+    (dict(v_read=float("inf")), "v_read"), (dict(seed=-1), "seed"), (dict(levels=3.0), "levels"),
+])
+def test_crossbar_refuses_out_of_range_options_by_name(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        Crossbar(np.ones((2, 2)), **kwargs)
+
+
+def test_largest_accepted_seed_and_wire_resistance_work():
+    cb = Crossbar(np.eye(3), device="hfox", read_noise=0.05, seed=2**63 - 1, r_wire=1e6)
+    assert np.all(np.isfinite(cb.matmul(np.ones((1, 3), np.float32), step=2**63 - 1).numpy()))
+
+
+def test_matmul_step_and_inputs_are_checked():
+    cb = Crossbar(np.eye(2), read_noise=0.1)
+    with pytest.raises(ValueError, match="step"):
+        cb.matmul(np.ones((1, 2)), step="a")
+    with pytest.raises(ValueError, match="complex"):
+        cb.matmul(np.ones((1, 2)) * 1j)
+    layer = CrossbarDense(2)
+    assert layer(np.ones((1, 3), dtype="int32")).shape == (1, 2)  # integers (spike counts) are cast
