@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-
 #: Largest magnitude a float32 tensor holds; parameters that enter TensorFlow in float32 stay below it.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 #: Largest seed TensorFlow's stateless random ops accept (int64).

@@ -61,7 +61,6 @@ from snnlib import _checks
 from snnlib._quiet import tf
 from snnlib.options import INTEGRATIONS, RESETS, SURROGATES
 
-
 __all__ = [
     "RESETS",
     "INTEGRATIONS",
