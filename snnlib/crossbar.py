@@ -366,14 +366,15 @@ def pair_read_noise(v: tf.Tensor, g_pos: tf.Tensor, g_neg: tf.Tensor, sigma: flo
 
 def pair_readout(i_pos: tf.Tensor, i_neg: tf.Tensor, v: tf.Tensor, g_pos: tf.Tensor, g_neg: tf.Tensor, *,
                  read_noise: float = 0.0, adc_bits: int | None = None, seed: Any = (0, 0),
-                 contract: Any = _rows) -> tuple[tf.Tensor, tf.Tensor]:
+                 contract: Any = _rows, adc_range: tuple[float, float] | None = None) -> tuple[tf.Tensor, tf.Tensor]:
     """The periphery of a differential read: noise-free ``(I⁺, I⁻)`` → read noise → ADC (TF).
 
     1. ``read_noise`` σ > 0: ``I± += δI±`` from :func:`pair_read_noise` (conductances
        ``g_pos``, ``g_neg`` for the noise; the noise-free currents may include IR drop);
     2. ``adc_bits`` b: each column has its own ADC, and all share one range: ``I⁺``
        and ``I⁻`` are rounded to ``2**b`` levels over their joint [min, max] in this call
-       (the whole batch, as MemTorch does), straight-through gradient.
+       (the whole batch, as MemTorch does), straight-through gradient. ``adc_range``
+       ``(lo, hi)`` fixes the range instead (a read split into chunks shares one range).
 
     Currents and conductances in consistent units (A and S, or µA and µS).
     """
@@ -381,8 +382,11 @@ def pair_readout(i_pos: tf.Tensor, i_neg: tf.Tensor, v: tf.Tensor, g_pos: tf.Ten
         d_pos, d_neg = pair_read_noise(v, g_pos, g_neg, read_noise, seed, tf.shape(i_pos), contract)
         i_pos, i_neg = i_pos + d_pos, i_neg + d_neg
     if adc_bits is not None:
-        lo = tf.minimum(tf.reduce_min(i_pos), tf.reduce_min(i_neg))
-        hi = tf.maximum(tf.reduce_max(i_pos), tf.reduce_max(i_neg))
+        if adc_range is None:
+            lo = tf.minimum(tf.reduce_min(i_pos), tf.reduce_min(i_neg))
+            hi = tf.maximum(tf.reduce_max(i_pos), tf.reduce_max(i_neg))
+        else:
+            lo, hi = (tf.constant(b, i_pos.dtype) for b in adc_range)
         i_pos, i_neg = _quantize_range(i_pos, adc_bits, lo, hi), _quantize_range(i_neg, adc_bits, lo, hi)
     return i_pos, i_neg
 

@@ -29,12 +29,23 @@ step, so any neuron whose input keeps it above threshold every step saturates at
 ``T`` spikes and strong edges are clipped to one flat value. Kernels are
 normalised so that the sum of their positive weights is 1 (the largest possible
 one-step response is 1 weight unit), and ``gain="auto"`` scales currents so that
-the strongest edges of *this* image — the 99.5th percentile of the analogue
-response ``|K * (x·p_max)|`` — receive a mean input of ``1.0`` (in units of
-threshold). With the default ``threshold=0.5`` a constant input of 1.0 fires on
-a quarter of the steps for ``tau = 5 ms`` (on the course photo the strongest 0.5 % of
-edges fire on about 30 %), far from saturation, and the slider range ``0.05–2``
-spans from "everything fires" to "only the strongest edges".
+the strongest edges of *this* image receive a mean input of ``1.0`` (in units of
+threshold): the 99.5th percentile of the mean input the code delivers
+(:func:`auto_gain_reference`). For the rate codes that is the analogue response
+``|K * (x·p_max)|``; for the latency code, where every pixel spikes once and an
+edge is a brief, large current, it is the time-mean of the delivered magnitude
+``mean_t |K * s_t|``. On a sparse image (one small object on a flat background,
+fewer than 0.5 % of pixels responding) the percentile is taken over the
+responding pixels, so the object still fires. With the default ``threshold=0.5`` a
+constant input of 1.0 fires on a quarter of the steps for ``tau = 5 ms`` (on the
+course photo the strongest 0.5 % of edges fire on about 30 %), far from
+saturation, and the slider range ``0.05–2`` spans from "everything fires" to
+"only the strongest edges".
+
+**Memory.** :func:`check_working_set` estimates the working set before anything is
+allocated and refuses a run above :data:`MEMORY_BUDGET` (2 GB), saying which
+``steps`` or image size would fit; the crossbar is read :data:`READ_CHUNK` frames at a
+time and spikes are kept as bytes.
 
 **Speed.** The crossbar currents do not depend on ``tau`` or ``threshold``:
 :class:`EdgeExtractor` computes them once; ``run(tau=..., threshold=...)`` only
@@ -68,6 +79,7 @@ CROSSBAR_OPTIONS = ("mapping", "levels", "programming", "d2d_sigma", "read_noise
 
 __all__ = [
     "KERNELS", "ENCODINGS", "EdgeResult", "EdgeExtractor", "extract_edges", "kernel_bank",
+    "auto_gain_reference", "working_set_bytes", "check_working_set", "MEMORY_BUDGET",
     "sobel_magnitude", "synthetic_shapes", "edge_scores", "best_f1", "energy_estimate",
 ]
 
@@ -102,10 +114,15 @@ def kernel_bank(kernel: str) -> np.ndarray:
 
 
 def sobel_magnitude(image: Any) -> np.ndarray:
-    """Classical baseline: Sobel gradient magnitude of a [H, W] image, reflect padding, scaled to [0, 1]."""
+    """Classical baseline: Sobel gradient magnitude of a [H, W] image, scaled to [0, 1].
+
+    The border rule is the spiking pipeline's: the image is mirrored about its edge pixel
+    without repeating it (SciPy ``mode="mirror"`` = TensorFlow ``REFLECT``: ``c b | a b c``),
+    so that baseline and SNN see the same neighbourhood at every pixel.
+    """
     x = _checks.finite_array("image", image, ndim=2)
-    gx = ndimage.sobel(x, axis=1, mode="reflect")
-    gy = ndimage.sobel(x, axis=0, mode="reflect")
+    gx = ndimage.sobel(x, axis=1, mode="mirror")
+    gy = ndimage.sobel(x, axis=0, mode="mirror")
     mag = np.hypot(gx, gy)
     top = mag.max()
     return mag / top if top > 0 else mag
@@ -174,11 +191,96 @@ def _lif_edges(currents, gain, threshold, reset, kernel):
     return counts, edges, tf.reduce_sum(counts)
 
 
+# ----------------------------------------------------------------------------- memory and gain
+#: Frames per crossbar read in :class:`EdgeExtractor` (bounds the read's intermediates).
+READ_CHUNK = 8
+#: The LIF scan runs on currents zero-padded to a multiple of this many px in H and W: XLA compiles
+#: one program per shape and keeps it for the life of the process (about 10 MB each), so without
+#: buckets a long classroom session would grow with every new photo size.
+SHAPE_BUCKET = 128
+
+
+def _bucket(n: int) -> int:
+    return -(-int(n) // SHAPE_BUCKET) * SHAPE_BUCKET
+#: Working-set budget of one :class:`EdgeExtractor` (bytes): larger requests are refused with a fix.
+MEMORY_BUDGET = 2 * 1024**3
+#: Bytes per pixel and step, transient, of each code's encoder (TensorFlow temporaries).
+_ENCODE_BYTES = {"rate": 8, "deterministic": 9, "latency": 9}
+
+
+def working_set_bytes(shape: tuple[int, int], steps: int, channels: int, encoding: str = "rate",
+                      read_noise: bool = False) -> int:
+    """Estimated peak memory (bytes) of :class:`EdgeExtractor` for an image ``shape`` = (H, W).
+
+    Per pixel and step: the cached currents ``[T, H, W, C]`` (float32), the spikes (uint8) and
+    the encoder's temporaries; once: one chunk of :data:`READ_CHUNK` frames of the crossbar
+    read (voltages, column currents and, with read noise, its draws). Fitted to the peak
+    resident memory of 1024² images at T = 32–128 (the TensorFlow runtime, ~0.7 GB, not counted).
+    """
+    h, w = shape
+    px = h * w
+    per_step = px * (4 * channels + 1 + _ENCODE_BYTES[encoding])
+    chunk = min(READ_CHUNK, steps) * px * 4 * (1 + 3 * channels + (10 * channels if read_noise else 0))
+    return steps * per_step + chunk
+
+
+def check_working_set(shape: tuple[int, int], steps: int, channels: int, encoding: str = "rate",
+                      read_noise: bool = False) -> None:
+    """Refuse, before any allocation, a run whose :func:`working_set_bytes` exceed :data:`MEMORY_BUDGET`;
+    the message says which ``steps`` or image size would fit."""
+    need = working_set_bytes(shape, steps, channels, encoding, read_noise)
+    if need <= MEMORY_BUDGET:
+        return
+    fit_steps = max(s for s in range(1, steps + 1)
+                    if s == 1 or working_set_bytes(shape, s, channels, encoding, read_noise) <= MEMORY_BUDGET)
+    scale = (MEMORY_BUDGET / need) ** 0.5
+    side = max(16, int(max(shape) * scale))
+    raise ValueError(f"{shape[1]}×{shape[0]} px at {steps} steps needs about {need / 1024**3:.1f} GB "
+                     f"(limit {MEMORY_BUDGET / 1024**3:.0f} GB); use steps <= {fit_steps}, or scale the photo "
+                     f"down to about {side} px on its long side (max_size={side})")
+
+
+def auto_gain_reference(response: Any) -> tuple[float, str]:
+    """The response ``gain="auto"`` scales to an input of 1.0, and how it was chosen.
+
+    The 99.5th percentile of ``|response|`` over all pixels and channels — the strongest
+    edges of the image. On a *sparse* image (fewer than 0.5 % of the values respond at
+    more than 10⁻³ of the largest: one small object on a flat background) that percentile
+    is 0, so the percentile is taken over the responding values instead. An image with no
+    response at all (flat) returns 0: it has no edges, and any gain gives a black map.
+    """
+    a = np.abs(np.asarray(response, dtype=np.float64)).ravel()
+    top = float(a.max()) if a.size else 0.0
+    if top == 0.0:
+        return 0.0, "no edge response (a flat image): gain 1"
+    responding = a > 1e-3 * top
+    if responding.mean() >= 0.005:
+        return float(np.percentile(a, 99.5)), "99.5th percentile of the response"
+    return float(np.percentile(a[responding], 99.5)), (
+        f"sparse image ({responding.mean():.2%} of the values respond): 99.5th percentile of those")
+
+
+def _ideal_response(spikes: tf.Tensor, bank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Time-mean of the ideal weighted input ``K * s_t`` and of its magnitude ``|K * s_t|``, [H, W, C] each."""
+    k = bank.shape[0]
+    kern = tf.constant(bank[:, :, None, :], tf.float32)
+    total, total_abs = 0.0, 0.0
+    for t0 in range(0, spikes.shape[0], READ_CHUNK):
+        frames = _pad(tf.cast(spikes[t0:t0 + READ_CHUNK], tf.float32)[..., None], k)
+        i_t = tf.nn.conv2d(frames, kern, 1, "VALID")
+        total += tf.reduce_sum(i_t, axis=0)
+        total_abs += tf.reduce_sum(tf.abs(i_t), axis=0)
+    n = float(spikes.shape[0])
+    return (total / n).numpy(), (total_abs / n).numpy()
+
+
 # ----------------------------------------------------------------------------- pipeline
 def check_run_args(tau: Any, threshold: Any, reset: Any = "zero", dt: Any = 1.0) -> tuple[float, float, str, float]:
     """Validate the LIF (slider) parameters once: ``tau`` and ``dt`` in ms > 0, ``threshold`` > 0, a known reset."""
-    return (_checks.positive("tau", tau, unit="ms"), _checks.positive("threshold", threshold),
-            _checks.one_of("reset", reset, RESETS), _checks.positive("dt", dt, unit="ms"))
+    f32 = _checks.FLOAT32_MAX
+    return (_checks.positive("tau", tau, unit="ms", maximum=f32),
+            _checks.positive("threshold", threshold, maximum=f32),
+            _checks.one_of("reset", reset, RESETS), _checks.positive("dt", dt, unit="ms", maximum=f32))
 
 
 class EdgeExtractor:
@@ -231,25 +333,41 @@ class EdgeExtractor:
         if gain != "auto":
             gain = _checks.positive("gain", gain)
         self.image = load_image(image, max_size=max_size)
-
         bank = kernel_bank(self.kernel)
         self.kernel_weights = bank
         k, _, c = bank.shape
+        check_working_set(self.image.shape, self.steps, c, self.encoding,
+                          read_noise=bool(crossbar.get("read_noise")))
         self.crossbar = Crossbar(bank.reshape(k * k, c), device=device, seed=self.chip_seed, **crossbar)
         self.device = self.crossbar.device
 
-        spikes = self._encode()
-        self.input_spikes = int(tf.reduce_sum(spikes).numpy())
-        # the mean input per step: x·p_max for the rate codes (its expectation), the spikes' own mean for latency
-        mean_input = (self.image * self.max_rate if self.encoding != "latency"
-                      else tf.reduce_mean(spikes, axis=0).numpy())
-        analog = _convolve(mean_input[None], bank)[0]
+        # 0/1 spikes kept as uint8 (a quarter of float32); the read converts a few frames at a time
+        spikes = tf.cast(self._encode(), tf.uint8)
+        self.input_spikes = int(tf.reduce_sum(tf.cast(spikes, tf.int64)).numpy())  # exact for any count
+        if self.encoding == "latency":
+            # the time-mean of the ideal current, and the mean |current| each neuron actually receives:
+            # a latency code sends each pixel's spike once, so edges are brief, large currents
+            analog, delivered = _ideal_response(spikes, bank)
+        else:  # rate codes: the mean input per step is x·p_max (its expectation; sigma-delta: its value)
+            analog = _convolve(self.image[None] * self.max_rate, bank)[0]
+            delivered = analog
+        self.analog = analog  # [H, W, C], ideal weights: the T → ∞ limit of the mean weighted input
         if gain == "auto":
-            ref = float(np.percentile(np.abs(analog), 99.5))
+            ref, self.gain_note = auto_gain_reference(delivered)
             gain = 1.0 / ref if ref > 0 else 1.0
+        else:
+            self.gain_note = "gain given"
         self.gain = float(gain)
-        self.analog = analog  # [H, W, C], ideal weights: the T → ∞ limit of the mean weighted input (rate codes)
-        self.currents = self._crossbar_currents(spikes)  # [T, H, W, C] in units of threshold
+        # [T, H', W', C] in units of threshold, zero-padded at the bottom and right to a multiple of
+        # SHAPE_BUCKET px: the compiled LIF scan is then shared by every image of one bucket
+        self._padded_currents = self._crossbar_currents(spikes)
+
+    @property
+    def currents(self) -> tf.Tensor:
+        """Input current of every neuron at every step, ``[T, H, W, C]`` (units of threshold)."""
+        h, w = self.image.shape
+        padded = self._padded_currents
+        return padded if padded.shape[1:3] == (h, w) else padded[:, :h, :w]
 
     # ------------------------------------------------------------------ cached stage
     def _encode(self) -> tf.Tensor:
@@ -261,17 +379,20 @@ class EdgeExtractor:
         return encoders.latency(x, T)
 
     def _crossbar_currents(self, spikes: tf.Tensor) -> tf.Tensor:
-        """Column currents of every pixel's crossbar read, all T frames at once, in threshold units.
+        """Column currents of every pixel's crossbar read, all T frames, in threshold units.
 
         Each pixel's k×k neighbourhood is the set of rows of its column pair: with row
         voltages ``v = v_read·s`` (V), ``I± = Σ_q v_q·G±_q`` (A) are two ``conv2d`` of the
         spikes with the conductance kernels. The periphery is the one of
         :class:`~snnlib.crossbar.Crossbar` (:func:`~snnlib.crossbar.pair_readout`):
         read noise ``σ·sqrt(Σ_q v_q²·G_q²)·z`` on ``I⁺`` and on ``I⁻`` separately (one
-        shared draw for the reference column; seeded ``[chip_seed, 7919]``, one draw for
-        all frames), then each column's ADC, whose range is the joint [min, max] of
-        ``I⁺`` and ``I⁻`` over this whole ``[T, H, W]`` call (not per frame or pixel).
-        Returns ``gain·(I⁺ − I⁻)/(v_read·k)`` [T, H, W, C].
+        shared draw for the reference column), then each column's ADC, whose range is the
+        joint [min, max] of ``I⁺`` and ``I⁻`` over this whole ``[T, H, W]`` read (not per
+        frame or pixel). The frames are read :data:`READ_CHUNK` at a time (bounded memory);
+        the noise of frames ``t0 … t0 + READ_CHUNK − 1`` is seeded ``[chip_seed, 7919 + t0]``,
+        so it depends on the seed only, not on the image size. With an ADC the read runs
+        twice: once for the range, once to quantise. Returns ``gain·(I⁺ − I⁻)/(v_read·k)``
+        [T, H, W, C].
         """
         xb = self.crossbar
         k, _, c = self.kernel_weights.shape
@@ -282,13 +403,32 @@ class EdgeExtractor:
         def conv(a: tf.Tensor, g: tf.Tensor) -> tf.Tensor:  # Σ over each pixel's neighbourhood
             return tf.nn.conv2d(a, g, strides=1, padding="VALID")
 
-        volts = _pad(spikes[..., None] * xb.v_read, k)  # V, [T, H+2r, W+2r, 1]
-        i_both = conv(volts, kernel(np.concatenate([xb.g_pos, xb.g_neg], axis=1)))  # one pass: I⁺ then I⁻
-        i_pos, i_neg = pair_readout(i_both[..., :c], i_both[..., c:], volts, kernel(xb.g_pos),
-                                    kernel(xb.g_neg_columns), read_noise=xb.read_noise, adc_bits=xb.adc_bits,
-                                    seed=[self.chip_seed, 7919], contract=conv)  # A
-        weight_units = (i_pos - i_neg) / (xb.v_read * xb.k)
-        return tf.cast(weight_units * self.gain, tf.float32)
+        both, g_pos, g_neg = (kernel(np.concatenate([xb.g_pos, xb.g_neg], axis=1)), kernel(xb.g_pos),
+                              kernel(xb.g_neg_columns))
+
+        def read(t0: int, **adc: Any) -> tuple[tf.Tensor, tf.Tensor]:  # (I⁺, I⁻) in A of frames t0…
+            volts = _pad(tf.cast(spikes[t0:t0 + READ_CHUNK], tf.float32)[..., None] * xb.v_read, k)  # V
+            i_both = conv(volts, both)  # one pass: I⁺ then I⁻
+            return pair_readout(i_both[..., :c], i_both[..., c:], volts, g_pos, g_neg, read_noise=xb.read_noise,
+                                seed=[self.chip_seed, 7919 + t0], contract=conv, **adc)
+
+        starts = range(0, self.steps, READ_CHUNK)
+        adc: dict[str, Any] = {}
+        if xb.adc_bits is not None:
+            lo, hi = np.inf, -np.inf
+            for t0 in starts:
+                i_pos, i_neg = read(t0)
+                lo = min(lo, float(tf.minimum(tf.reduce_min(i_pos), tf.reduce_min(i_neg))))
+                hi = max(hi, float(tf.maximum(tf.reduce_max(i_pos), tf.reduce_max(i_neg))))
+            adc = dict(adc_bits=xb.adc_bits, adc_range=(lo, hi))
+        scale = self.gain / (xb.v_read * xb.k)
+        h, w = self.image.shape
+        room = [[0, 0], [0, _bucket(h) - h], [0, _bucket(w) - w], [0, 0]]
+        frames = []
+        for t0 in starts:
+            i_pos, i_neg = read(t0, **adc)
+            frames.append(tf.pad(tf.cast((i_pos - i_neg) * scale, tf.float32), room))
+        return tf.concat(frames, axis=0)
 
     # ------------------------------------------------------------------ slider stage
     def run(self, *, tau: float = 5.0, threshold: float = 0.5, reset: str = "zero", dt: float = 1.0) -> EdgeResult:
@@ -297,17 +437,18 @@ class EdgeExtractor:
         tau, threshold, reset, dt = check_run_args(tau, threshold, reset, dt)
         _, gain = decay_and_gain(tau, dt, "exact")
         counts, edges, total = _lif_edges(
-            self.currents, tf.constant(float(gain), tf.float32),
+            self._padded_currents, tf.constant(float(gain), tf.float32),
             tf.constant(threshold, tf.float32), reset, self.kernel)
+        h, w = self.image.shape  # the padding neurons get no current and never fire: crop them off
         return EdgeResult(
             original=self.image,
-            edges=edges.numpy(),
-            counts=counts.numpy(),
+            edges=edges.numpy()[:h, :w],
+            counts=counts.numpy()[:h, :w],
             input_spikes=self.input_spikes,
             output_spikes=int(total.numpy()),
             params=dict(tau=tau, threshold=threshold, reset=reset, dt=dt, steps=self.steps, kernel=self.kernel,
                         encoding=self.encoding, device=self.device.name, seed=self.seed, chip_seed=self.chip_seed,
-                        gain=self.gain),
+                        gain=self.gain, gain_note=self.gain_note),
         )
 
     def current_rmse(self) -> float:
@@ -388,7 +529,7 @@ def _check_maps(pred: np.ndarray, true: np.ndarray, tolerance: Any) -> None:
     if pred.ndim != 2 or pred.shape != true.shape:
         raise ValueError(f"the edge map and the true edges must be [H, W] arrays of one shape, "
                          f"got {pred.shape} and {true.shape}")
-    _checks.positive_int("tolerance", tolerance, minimum=0)
+    _checks.positive_int("tolerance", tolerance, minimum=0, maximum=max(pred.shape))
 
 
 def _scores(pred: np.ndarray, true: np.ndarray, near_true: np.ndarray, struct: np.ndarray | None):
@@ -404,7 +545,7 @@ def best_f1(edge_map: Any, truth: Any, *, tolerance: int = 1, n_thresholds: int 
 
     Returns ``(f1, threshold)``.
     """
-    m = np.asarray(edge_map, dtype=float)
+    m = _checks.finite_array("edge_map", edge_map)
     true = np.asarray(truth, dtype=bool)
     _check_maps(m, true, tolerance)
     n_thresholds = _checks.positive_int("n_thresholds", n_thresholds)
@@ -434,7 +575,9 @@ def energy_estimate(extractor: EdgeExtractor, *, t_read: float = 10e-9) -> dict[
       leak (``H·W·2C·T``).
     * ``crossbar_array``: the memristor array's read energy only — each input spike drives
       ``v_read`` across all ``k²·C`` column-pair devices it touches for ``t_read`` (s):
-      ``N_spikes · v_read² · t_read · Σ(G⁺ + G⁻)``. Periphery (drivers, the neurons, ADCs)
+      ``N_spikes · v_read² · t_read · ΣG`` over the physical devices — both columns of each
+      differential pair, or the data columns plus the **one** shared reference column (counted
+      once, not once per output). Periphery (drivers, the neurons, ADCs)
       is **excluded**; it usually dominates in real chips.
 
     Also returns ``snn_leak`` (the leak part of ``snn_digital``) and ``break_even_steps``: the T at which ``snn_digital`` equals ``conv_digital``
@@ -448,7 +591,7 @@ def energy_estimate(extractor: EdgeExtractor, *, t_read: float = 10e-9) -> dict[
     conv = h * w * k * k * c * E_MAC
     leak_per_step = h * w * 2 * c * E_MAC
     snn = n_in * k * k * c * E_AC + leak_per_step * extractor.steps
-    array = n_in * xb.v_read**2 * t_read * float(np.sum(xb.g_pos + xb.g_neg))
+    array = n_in * xb.v_read**2 * t_read * float(np.sum(xb.g_pos) + np.sum(xb.g_neg_columns))
     spikes_per_step = n_in / extractor.steps
     per_step = spikes_per_step * k * k * c * E_AC + leak_per_step
     return dict(conv_digital=conv, snn_digital=snn, snn_leak=leak_per_step * extractor.steps, crossbar_array=array,

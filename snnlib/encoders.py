@@ -75,7 +75,6 @@ __all__ = [
 DETERMINISTIC_PHASE = 0.5
 
 _LATENCY_MODES = ("linear", "log")
-_MAX_SEED = 2**63 - 1
 
 
 # ----------------------------------------------------------------------------- checks
@@ -107,10 +106,7 @@ def _probability_scale(max_rate: Any, dt: Any) -> float:
 
 
 def _seed(seed: Any) -> int:
-    seed = _checks.seed_value("seed", seed)
-    if seed > _MAX_SEED:
-        raise ValueError(f"seed must be below 2**63, got {seed}; use a smaller integer")
-    return seed
+    return _checks.seed_value("seed", seed)  # 0 … 2**63 − 1, what TensorFlow's stateless ops take
 
 
 def _threshold_fraction(threshold: Any) -> float:

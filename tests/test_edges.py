@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from snnlib.edges import (
     EdgeExtractor,
     best_f1,
     edge_scores,
+    energy_estimate,
     extract_edges,
     kernel_bank,
     sobel_magnitude,
@@ -199,3 +201,126 @@ def test_best_f1_bad_arguments(kwargs, word):
         best_f1(np.zeros((5, 5)), np.zeros((5, 5), bool), **kwargs)
     with pytest.raises(ValueError, match="one shape"):
         edge_scores(np.zeros((5, 5)), np.zeros((4, 5), bool))
+
+
+# --------------------------------------------------------------------------- physics / reliability audits
+def _square(size=128, side=12, contrast=0.3, background=0.5):
+    img = np.full((size, size), background)
+    a = size // 2 - side // 2
+    img[a:a + side, a:a + side] = background + contrast
+    return img
+
+
+@pytest.mark.parametrize("encoding", ["rate", "deterministic", "latency"])
+def test_one_small_object_on_a_flat_background_appears(encoding):
+    # the audit's case (0 spikes, black map): 0.4 % of the pixels respond, below the 0.5 % of the percentile
+    img = _square()
+    ex = EdgeExtractor(img, steps=32, encoding=encoding)
+    assert "sparse" in ex.gain_note
+    r = ex.run()
+    truth = np.zeros(img.shape, bool)
+    truth[58:70, 58:70] = True
+    ring = ndimage.binary_dilation(truth, iterations=2) & ~ndimage.binary_erosion(truth, iterations=2)
+    assert r.output_spikes > 0
+    assert r.edges[ring].mean() > 0.2  # the square's outline is in the map ...
+    far = ~ndimage.binary_dilation(truth, iterations=4)
+    if encoding == "rate":  # Bernoulli noise of the grey background also fires (σ ≈ 0.43 vs a 0.3 edge per step)
+        assert r.edges[ring].mean() > 1.3 * r.edges[far].mean()
+    else:  # the deterministic codes are silent on a flat background
+        assert r.edges[far].max() == 0.0
+
+
+def test_auto_gain_reference_rules():
+    from snnlib.edges import auto_gain_reference
+
+    dense = np.linspace(0, 1, 1000)
+    assert auto_gain_reference(dense)[0] == pytest.approx(np.percentile(dense, 99.5))
+    sparse = np.zeros(10_000)
+    sparse[:20] = np.linspace(0.5, 1.0, 20)  # 0.2 % respond
+    ref, note = auto_gain_reference(sparse)
+    assert ref == pytest.approx(np.percentile(sparse[:20], 99.5)) and "sparse" in note
+    assert auto_gain_reference(np.zeros(50))[0] == 0.0  # a flat image: no edges, said in the note
+
+
+def test_latency_gain_comes_from_the_currents_it_delivers(shapes):
+    # with a latency code the time-mean of the spikes is 1/T everywhere: its convolution is ~0 on an image
+    # without black pixels, and the old reference fell back to gain 1 silently (0 spikes, a black map)
+    image = 0.2 + 0.6 * shapes[0]  # no black pixels
+    ex = EdgeExtractor(image, steps=32, encoding="latency")
+    from snnlib import encoders
+
+    s = encoders.latency(ex.image, 32).numpy()
+    k = ex.kernel_weights
+    delivered = np.mean([np.abs(np.stack([ndimage.correlate(f, k[..., c], mode="mirror")
+                                          for c in range(k.shape[-1])], -1)) for f in s], axis=0)
+    assert ex.gain == pytest.approx(1.0 / np.percentile(delivered, 99.5), rel=1e-4)
+    r = ex.run()
+    assert r.output_spikes > 0
+    f1 = best_f1(r.edges, shapes[1])[0]
+    assert f1 > 0.5, f1
+
+
+def test_sobel_baseline_uses_the_pipelines_border_rule():
+    # a bright first column: TF REFLECT (= SciPy "mirror") sees a ridge there, SciPy "reflect" a flat border
+    img = np.zeros((12, 12))
+    img[:, 0] = 1.0
+    ex = EdgeExtractor(img, steps=4, encoding="deterministic")
+    analog = np.hypot(ex.analog[..., 0], ex.analog[..., 1])
+    np.testing.assert_allclose(sobel_magnitude(img), analog / analog.max(), atol=1e-6)
+    assert sobel_magnitude(img)[5, 0] == pytest.approx(analog[5, 0] / analog.max(), abs=1e-6)
+    # and on a random image, everywhere including the border
+    rnd = np.random.default_rng(3).random((20, 17))
+    ex = EdgeExtractor(rnd, steps=4, encoding="deterministic")
+    analog = np.hypot(ex.analog[..., 0], ex.analog[..., 1])
+    np.testing.assert_allclose(sobel_magnitude(rnd), analog / analog.max(), atol=1e-5)
+
+
+@pytest.mark.parametrize("mapping", ["differential", "reference"])
+def test_energy_counts_each_physical_device_once(mapping):
+    img = np.random.default_rng(0).random((20, 20))
+    ex = EdgeExtractor(img, steps=8, device="hfox", mapping=mapping)
+    xb = ex.crossbar
+    k2, c = xb.g_pos.shape
+    if mapping == "differential":
+        devices = np.concatenate([xb.g_pos.ravel(), xb.g_neg.ravel()])
+        assert devices.size == 2 * k2 * c
+    else:  # k² data devices per output column plus ONE reference column of k² devices
+        devices = np.concatenate([xb.g_pos.ravel(), xb.g_ref.ravel()])
+        assert devices.size == k2 * (c + 1)
+    want = ex.input_spikes * xb.v_read**2 * 10e-9 * devices.sum()
+    assert energy_estimate(ex)["crossbar_array"] == pytest.approx(want, rel=1e-12)
+
+
+def test_too_large_a_working_set_is_refused_before_any_work():
+    from snnlib.edges import MEMORY_BUDGET, working_set_bytes
+
+    assert working_set_bytes((1024, 1024), 32, 2) < MEMORY_BUDGET  # the defaults always fit
+    big = np.zeros((1024, 1024), np.float32)
+    with pytest.raises(ValueError, match=r"steps <= \d+.*max_size=\d+"):
+        EdgeExtractor(big, steps=256)
+
+
+def test_one_compiled_scan_serves_every_image_of_a_size_bucket():
+    from snnlib.edges import _lif_edges
+
+    EdgeExtractor(np.random.default_rng(0).random((40, 50)), steps=8).run()
+    before = _lif_edges.experimental_get_tracing_count()
+    for h, w in [(41, 60), (100, 127), (3, 128)]:
+        r = EdgeExtractor(np.random.default_rng(h).random((h, w)), steps=8).run()
+        assert r.edges.shape == (h, w) and r.counts.shape == (h, w, 4)
+    assert _lif_edges.experimental_get_tracing_count() == before
+
+
+def test_padding_changes_no_count():
+    img = np.random.default_rng(1).random((37, 45))
+    ex = EdgeExtractor(img, steps=8, encoding="deterministic")
+    r = ex.run()
+    assert ex.currents.shape == (8, 37, 45, 2)
+    assert r.output_spikes == int(r.counts.sum())
+
+
+def test_quality_metrics_refuse_nan_and_huge_tolerances(shapes):
+    with pytest.raises(ValueError, match="NaN"):
+        best_f1(np.full(shapes[1].shape, np.nan), shapes[1])
+    with pytest.raises(ValueError, match="tolerance"):
+        edge_scores(shapes[1], shapes[1], tolerance=10**5)

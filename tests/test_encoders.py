@@ -113,7 +113,8 @@ def test_rate_bad_x_raises(bad, words):
     ({"steps": 0}, "steps must be an integer >= 1"),
     ({"steps": 2.5}, "steps must be an integer"),
     ({"steps": True}, "steps must be an integer"),
-    ({"steps": 5, "seed": -1}, "seed must be a non-negative integer"),
+    ({"steps": 5, "seed": -1}, "seed must be an integer between 0 and 2\\*\\*63 - 1"),
+    ({"steps": 5, "seed": 2**63}, "seed must be an integer between 0 and 2\\*\\*63 - 1"),
     ({"steps": 5, "max_rate": 0}, "max_rate must be a finite number > 0"),
     ({"steps": 5, "dt": -1.0}, r"dt must be a finite number > 0 \(in ms\)"),
 ])
