@@ -32,6 +32,8 @@ read-time randomness uses ``tf.random.stateless_normal(shape, seed=[seed, step])
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import keras
@@ -41,11 +43,12 @@ import scipy.sparse.linalg as spla
 
 from snnlib import _checks
 from snnlib._quiet import tf
-from snnlib.memristor import DevicePreset, get_device, pcm_drift, program_pulses
+from snnlib.memristor import DevicePreset, _curve_fraction, _signed_a, get_device, pcm_drift
 
-__all__ = ["crossbar_currents", "crossbar_transfer", "Crossbar", "CrossbarDense", "MAPPINGS",
-           "map_weights", "reference_level", "quantize_levels", "read_noise_std", "pair_read_noise", "pair_readout",
-           "relative_error", "global_gain"]
+__all__ = ["crossbar_currents", "crossbar_transfer", "Crossbar", "CrossbarDense", "CrossbarConv2D", "MAPPINGS",
+           "ProgramOptions", "ReadOptions", "ChipDraws", "ProgrammedArray", "program", "program_conductances",
+           "read_pair", "map_weights", "reference_level", "quantize_levels", "read_noise_std", "pair_read_noise",
+           "pair_readout", "relative_error", "global_gain"]
 
 MAPPINGS = ("differential", "reference")
 #: Most DAC/ADC bits: a float32 current holds 24 significant bits, so more bits change nothing.
@@ -391,7 +394,307 @@ def pair_readout(i_pos: tf.Tensor, i_neg: tf.Tensor, v: tf.Tensor, g_pos: tf.Ten
     return i_pos, i_neg
 
 
-# --------------------------------------------------------------------------- Crossbar
+# --------------------------------------------------------------------------- programming: one pure step
+
+
+class _TFOps:
+    """The few array functions the programming step needs, for TensorFlow (NumPy has them by these names)."""
+
+    exp = staticmethod(tf.exp)
+    sqrt = staticmethod(tf.sqrt)
+    where = staticmethod(tf.where)
+    round = staticmethod(tf.round)
+    expm1 = staticmethod(tf.math.expm1)
+    ones_like = staticmethod(tf.ones_like)
+
+    @staticmethod
+    def clip(x, lo, hi):
+        return tf.clip_by_value(x, lo, hi)
+
+
+def _ops(x: Any) -> Any:
+    return _TFOps if tf.is_tensor(x) else np
+
+
+@dataclass(frozen=True)
+class ProgramOptions:
+    """Programming-time non-idealities of a chip, validated once (:meth:`make`).
+
+    ``levels`` is resolved: ``None`` here means a continuous device. See :func:`program`.
+    """
+
+    device: DevicePreset
+    mapping: str = "differential"
+    levels: int | None = None
+    programming: str = "direct"
+    d2d_sigma: float = 0.0
+    stuck_on_rate: float = 0.0
+    stuck_off_rate: float = 0.0
+    drift_time: float = 0.0
+
+    @classmethod
+    def make(cls, device: Any = "ideal", *, mapping: str = "differential", levels: int | None = None,
+             programming: str = "direct", d2d_sigma: float | None = 0.0, stuck_on_rate: float = 0.0,
+             stuck_off_rate: float = 0.0, drift_time: float = 0.0) -> ProgramOptions:
+        """Validate and resolve (``levels=None`` → the device's, ``d2d_sigma=None`` → the device's)."""
+        device = get_device(device)
+        mapping = _checks.one_of("mapping", mapping, MAPPINGS)
+        programming = _checks.one_of("programming", programming, PROGRAMMING)
+        if levels is None:
+            levels = device.levels
+        levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2, maximum=MAX_LEVELS)
+        if programming == "pulses" and levels is None:
+            raise ValueError(f"programming='pulses' needs a finite number of levels (pulse count "
+                             f"levels − 1), but device {device.name!r} is continuous; "
+                             "pass levels=... or a device with levels")
+        if mapping == "reference" and levels is not None:
+            reference_level(1.0, 2.0, levels)  # refuses fewer than 3 levels, naming the fix
+        d2d_sigma = (device.d2d_sigma if d2d_sigma is None
+                     else _checks.non_negative("d2d_sigma", d2d_sigma, maximum=MAX_SIGMA))
+        on = _checks.in_range("stuck_on_rate", stuck_on_rate, 0.0, 1.0)
+        off = _checks.in_range("stuck_off_rate", stuck_off_rate, 0.0, 1.0)
+        if on + off > 1.0:
+            raise ValueError(f"stuck_on_rate + stuck_off_rate must be <= 1 (fractions of devices), "
+                             f"got {stuck_on_rate} + {stuck_off_rate}")
+        drift_time = _checks.non_negative("drift_time", drift_time, unit="s")
+        return cls(device, mapping, levels, programming, d2d_sigma, on, off, drift_time)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Read-time effects of a chip, validated once (:meth:`make`): row voltage, converters, noise, wires."""
+
+    v_read: float = 0.2
+    dac_bits: int | None = None
+    adc_bits: int | None = None
+    read_noise: float = 0.0
+    r_wire: float = 0.0
+
+    @classmethod
+    def make(cls, *, v_read: float = 0.2, dac_bits: int | None = None, adc_bits: int | None = None,
+             read_noise: float = 0.0, r_wire: float = 0.0) -> ReadOptions:
+        return cls(
+            v_read=_checks.positive("v_read", v_read, unit="V", maximum=MAX_V_READ),
+            dac_bits=None if dac_bits is None else _checks.positive_int("dac_bits", dac_bits, maximum=MAX_BITS),
+            adc_bits=None if adc_bits is None else _checks.positive_int("adc_bits", adc_bits, maximum=MAX_BITS),
+            read_noise=_checks.non_negative("read_noise", read_noise, maximum=MAX_SIGMA),
+            r_wire=_check_r_wire(r_wire),
+        )
+
+
+def _physical_shape(inputs: int, outputs: int, mapping: str) -> tuple[int, int, int]:
+    """The devices: [2, inputs, outputs] (G⁺ and G⁻ sides) or [1, inputs, outputs + 1] (data + reference column)."""
+    return (2, inputs, outputs) if mapping == "differential" else (1, inputs, outputs + 1)
+
+
+@dataclass(frozen=True, eq=False)
+class ChipDraws:
+    """The random draws that make one chip — a function of ``seed`` and the array's shape alone.
+
+    NumPy streams ``default_rng([seed, k])``, one per effect (switching one effect on does not
+    change another's pattern): ``pulse_z`` ``[sides, inputs, outputs]`` (cycle-to-cycle write noise,
+    stream ``[seed, 1, side]``), ``d2d_z`` and ``stuck_u`` over the physical devices (streams
+    ``[seed, 2]`` and ``[seed, 3]``). :class:`Crossbar`, :class:`CrossbarDense`,
+    :class:`CrossbarConv2D` and the edge pipeline all program from these, so one seed is one chip.
+    """
+
+    pulse_z: np.ndarray
+    d2d_z: np.ndarray
+    stuck_u: np.ndarray
+
+    @classmethod
+    def draw(cls, seed: int, inputs: int, outputs: int, mapping: str) -> ChipDraws:
+        phys = _physical_shape(inputs, outputs, mapping)
+        pulse = np.stack([np.random.default_rng([seed, _S_PULSES, side]).standard_normal((inputs, outputs))
+                          for side in range(phys[0])])
+        return cls(pulse_z=pulse, d2d_z=np.random.default_rng([seed, _S_D2D]).standard_normal(phys),
+                   stuck_u=np.random.default_rng([seed, _S_STUCK]).random(phys))
+
+
+def program_conductances(targets: Any, draws: Any, opts: ProgramOptions, *, data: Any = None) -> tuple[Any, Any]:
+    """The programming step on physical target conductances (S): NumPy in → NumPy out, TF in → TF out.
+
+    ``targets`` [sides, inputs, columns] from :func:`map_weights`; ``draws`` a :class:`ChipDraws`
+    (arrays, or tensors of them); ``data`` a boolean mask of the devices that are programmed
+    (the reference column is a calibrated periphery device, exempt from step 1). In order:
+
+    1. ``levels``: ``programming="direct"`` rounds to ``levels`` evenly spaced conductances
+       (ideal write-verify, :func:`quantize_levels`); ``"pulses"``: from a RESET at ``G_min``
+       each device gets ``n = round((levels − 1)·(G − G_min)/(G_max − G_min))`` identical pulses,
+       counted as if the device were linear (NeuroSim's assumption), and lands on the device's
+       nonlinear LTP curve (:func:`~snnlib.memristor.pulse_conductance`) with its
+       cycle-to-cycle write noise ``c2c_sigma·ΔG·√n``;
+    2. ``d2d_sigma``: ``G ← G·exp(σ·z)`` (lognormal, median-preserving);
+    3. ``stuck_on_rate`` / ``stuck_off_rate``: that fraction of devices stuck at ``G_max`` / ``G_min``;
+    4. ``drift_time`` (s): PCM drift ``G·((t + t0)/t0)^(−ν)`` with the device's ν.
+
+    Every rounding has a straight-through gradient in TF, so a Keras layer trains through the chip.
+    Returns ``(G, stuck_mask)``.
+    """
+    xp = _ops(targets)
+    d = opts.device
+    g_min, g_max = d.g_min, d.g_max
+    g = targets
+    if opts.levels is not None:
+        if opts.programming == "pulses":
+            p_max = opts.levels - 1
+            n_float = p_max * (targets - g_min) / (g_max - g_min)
+            n = xp.round(n_float)
+            frac = _pulse_fraction(xp, n, p_max, d.nl_ltp)
+            q = g_min + (g_max - g_min) * frac
+            if d.c2c_sigma > 0:
+                z = draws.pulse_z
+                if data is not None:  # the reference column receives no pulses
+                    z = _pad_reference(xp, z)
+                q = xp.clip(q + z * d.c2c_sigma * (g_max - g_min) * xp.sqrt(n), g_min, g_max)
+        else:
+            q = quantize_levels(targets, g_min, g_max, opts.levels)
+        if tf.is_tensor(q):
+            q = _ste(targets, q)
+        g = q if data is None else xp.where(data, q, targets)
+    if opts.d2d_sigma > 0:
+        g = g * xp.exp(opts.d2d_sigma * draws.d2d_z)
+    on = draws.stuck_u < opts.stuck_on_rate
+    off = (draws.stuck_u >= opts.stuck_on_rate) & (draws.stuck_u < opts.stuck_on_rate + opts.stuck_off_rate)
+    if opts.stuck_on_rate > 0 or opts.stuck_off_rate > 0:
+        g = xp.where(on, xp.ones_like(g) * g_max if tf.is_tensor(g) else g_max, g)
+        g = xp.where(off, xp.ones_like(g) * g_min if tf.is_tensor(g) else g_min, g)
+    if opts.drift_time > 0 and d.drift_nu > 0:
+        g = g * float(pcm_drift(1.0, opts.drift_time, d.drift_nu))
+    return g, on | off
+
+
+def _pulse_fraction(xp: Any, n: Any, p_max: int, nl: float) -> Any:
+    """NeuroSim's LTP curve from G_min after ``n`` pulses, as a fraction of the range (signed A)."""
+    if xp is np:
+        return _curve_fraction(np.minimum(n, p_max), p_max, nl)
+    a = _signed_a(nl, p_max)
+    n = tf.minimum(n, float(p_max))
+    return n / p_max if math.isinf(a) else tf.math.expm1(-n / a) / math.expm1(-p_max / a)
+
+
+def _pad_reference(xp: Any, z: Any) -> Any:
+    """Pulse draws [1, in, out] → [1, in, out + 1] (a zero for the unprogrammed reference column)."""
+    if xp is np:
+        return np.concatenate([z, np.zeros(z.shape[:-1] + (1,))], axis=-1)
+    return tf.concat([z, tf.zeros_like(z[..., :1])], axis=-1)
+
+
+def _targets(W: Any, w_max: Any, opts: ProgramOptions) -> tuple[Any, Any, Any, Any]:
+    """Physical targets [sides, in, cols], the data mask (reference mapping) and ``k``, G_ref."""
+    d = opts.device
+    k, t_pos, t_neg = map_weights(W, w_max, d.g_min, d.g_max, opts.mapping, opts.levels)
+    if opts.mapping == "differential":
+        stack = tf.stack if tf.is_tensor(W) else np.stack
+        return stack([t_pos, t_neg]), None, k, None
+    if tf.is_tensor(W):
+        ref = tf.fill(tf.concat([tf.shape(W)[:1], [1]], 0), tf.constant(t_neg, W.dtype))
+        phys = tf.concat([t_pos, ref], axis=1)[None]
+        data = tf.concat([tf.ones_like(t_pos, tf.bool), tf.zeros_like(ref, tf.bool)], axis=1)[None]
+    else:
+        phys = np.concatenate([t_pos, np.full((W.shape[0], 1), t_neg)], axis=1)[None]
+        data = np.ones(phys.shape, bool)
+        data[..., -1] = False
+    return phys, data, k, t_neg
+
+
+@dataclass(frozen=True, eq=False)
+class ProgrammedArray:
+    """A weight matrix programmed onto devices (NumPy, S; every array **read-only**).
+
+    ``g_pos`` [inputs, outputs]; ``g_neg_columns`` the physical negative side: ``G⁻``
+    [inputs, outputs] (differential) or the reference column [inputs, 1]; ``k`` (S per
+    weight unit); the targets of :func:`map_weights`; :attr:`stuck_mask` over the physical
+    devices; the options it was programmed with. Built by :func:`program`.
+    """
+
+    g_pos: np.ndarray
+    g_neg_columns: np.ndarray
+    k: float
+    target_pos: np.ndarray
+    target_neg: np.ndarray
+    stuck_mask: np.ndarray
+    options: ProgramOptions
+    seed: int
+
+    @property
+    def mapping(self) -> str:
+        return self.options.mapping
+
+    @property
+    def g_neg(self) -> np.ndarray:
+        """``G⁻`` [inputs, outputs] (reference mapping: the reference column broadcast, a view)."""
+        return self.g_neg_columns if self.mapping == "differential" else np.broadcast_to(
+            self.g_neg_columns, self.g_pos.shape)
+
+    @property
+    def g_ref(self) -> np.ndarray | None:
+        """The reference column [inputs] (reference mapping), else None."""
+        return None if self.mapping == "differential" else self.g_neg_columns[:, 0]
+
+    def physical(self) -> np.ndarray:
+        """The physical array: interleaved (+, −) columns, or data columns + reference column."""
+        if self.mapping == "differential":
+            g = np.empty((self.g_pos.shape[0], 2 * self.g_pos.shape[1]))
+            g[:, 0::2], g[:, 1::2] = self.g_pos, self.g_neg_columns
+            return g
+        return np.concatenate([self.g_pos, self.g_neg_columns], axis=1)
+
+    def effective_weights(self) -> np.ndarray:
+        """The weights the programmed array realises, ``(G⁺ − G⁻)/k`` (weight units): all
+        programming-time effects, none of the read-time ones."""
+        return (self.g_pos - self.g_neg) / self.k
+
+
+def program(W: Any, *, device: str | DevicePreset = "ideal", mapping: str = "differential",
+            levels: int | None = None, programming: str = "direct", d2d_sigma: float | None = 0.0,
+            stuck_on_rate: float = 0.0, stuck_off_rate: float = 0.0, drift_time: float = 0.0,
+            seed: int = 0) -> ProgrammedArray:
+    """Program a weight matrix ``W`` [inputs, outputs] onto a device: :func:`map_weights`
+    (``w_max = max|W|``), then :func:`program_conductances` with the chip of ``seed``
+    (:class:`ChipDraws`). Pure: the same arguments give the same chip, bit for bit."""
+    W = _checks.finite_array("W", W, ndim=2)
+    if W.shape[0] == 0 or W.shape[1] == 0:
+        raise ValueError(f"W must be [inputs, outputs] with both > 0, got shape {W.shape}")
+    opts = ProgramOptions.make(device, mapping=mapping, levels=levels, programming=programming,
+                               d2d_sigma=d2d_sigma, stuck_on_rate=stuck_on_rate, stuck_off_rate=stuck_off_rate,
+                               drift_time=drift_time)
+    seed = _checks.seed_value("seed", seed)
+    return _program_numpy(W, opts, seed)
+
+
+def _program_numpy(W: np.ndarray, opts: ProgramOptions, seed: int) -> ProgrammedArray:
+    w_max = float(np.max(np.abs(W))) or 1.0
+    phys, data, k, g_ref_target = _targets(W, w_max, opts)
+    draws = ChipDraws.draw(seed, W.shape[0], W.shape[1], opts.mapping)
+    g, stuck = program_conductances(phys, draws, opts, data=data)
+    if opts.mapping == "differential":
+        g_pos, g_neg, t_pos, t_neg = g[0], g[1], phys[0], phys[1]
+    else:
+        g_pos, g_neg = g[0, :, :-1], g[0, :, -1:]
+        t_pos, t_neg = phys[0, :, :-1], np.broadcast_to(g_ref_target, W.shape)
+    arrays = [np.ascontiguousarray(a) for a in (g_pos, g_neg, t_pos)] + [t_neg, stuck]
+    for a in arrays:
+        a.setflags(write=False)
+    return ProgrammedArray(*arrays[:2], float(k), arrays[2], arrays[3], arrays[4], opts, seed)
+
+
+# --------------------------------------------------------------------------- one read path
+
+
+def read_pair(v: tf.Tensor, t_pos: tf.Tensor, t_neg: tf.Tensor, g_pos: tf.Tensor, g_neg: tf.Tensor, *,
+              read_noise: float = 0.0, adc_bits: int | None = None, seed: Any = (0, 0), contract: Any = _rows,
+              adc_range: tuple[float, float] | None = None) -> tuple[tf.Tensor, tf.Tensor]:
+    """The read of a column pair (TF): row voltages ``v`` (V) → ``(I⁺, I⁻)`` (A).
+
+    ``I± = contract(v, T±)`` with the transfer conductances ``T±`` (S: the devices, or with IR drop
+    the transfer matrix of :func:`crossbar_transfer`), then the periphery of
+    :func:`pair_readout` (read noise from the devices ``g_pos``, ``g_neg``; ADC). ``contract`` is
+    the row sum: a ``tensordot`` for :class:`Crossbar` and :class:`CrossbarDense`, a ``conv2d``
+    for :class:`CrossbarConv2D` and the edge pipeline (each pixel's neighbourhood is a set of rows).
+    """
+    return pair_readout(contract(v, t_pos), contract(v, t_neg), v, g_pos, g_neg, read_noise=read_noise,
+                        adc_bits=adc_bits, seed=seed, contract=contract, adc_range=adc_range)
 
 
 def _read_step(step: Any) -> Any:
@@ -403,9 +706,14 @@ def _read_step(step: Any) -> Any:
     return _checks.seed_value("step", step)
 
 
+# --------------------------------------------------------------------------- Crossbar
+
 
 class Crossbar:
-    """A weight matrix ``W`` [inputs, outputs] programmed onto memristor conductances.
+    """A weight matrix ``W`` [inputs, outputs] programmed onto memristor conductances, and read.
+
+    ``Crossbar(W, ...)`` = :func:`program` (programming time, NumPy) + :class:`ReadOptions`
+    (read time, TensorFlow, :func:`read_pair` with a matrix-product contraction).
 
     Mapping (``k`` converts weight units to siemens):
 
@@ -423,32 +731,16 @@ class Crossbar:
     ``y = (I⁺ − I⁻)/(v_read·k)`` returns weight units, so the ideal crossbar
     computes ``y = x @ W``.
 
-    Non-idealities, all **off by default** and applied in this order at
-    programming time (NumPy, seeded by ``seed``):
+    Programming non-idealities (all **off by default**; order and formulas in
+    :func:`program_conductances`): ``levels`` (None → the device's; None there =
+    continuous) with ``programming="direct"`` or ``"pulses"``, ``d2d_sigma`` (None →
+    the device's value), ``stuck_on_rate`` / ``stuck_off_rate``, ``drift_time`` (s).
+    The reference column is a calibrated periphery device: exempt from levels and
+    pulses but not from variation, faults and drift.
 
-    1. ``levels`` (None → the device's; None there = continuous): targets are
-       rounded to ``levels`` evenly spaced conductances in [G_min, G_max]
-       (``programming="direct"``), or
-       ``programming="pulses"``: from a RESET at ``G_min`` each device gets
-       ``n = round((levels − 1)·(G − G_min)/(G_max − G_min))`` identical pulses,
-       counted as if the device were linear (NeuroSim's assumption), and lands
-       on the device's nonlinear LTP curve (:func:`~snnlib.memristor.pulse_conductance`)
-       with its cycle-to-cycle write noise ``c2c_sigma·ΔG·√n``;
-    2. ``d2d_sigma``: device-to-device variation, ``G ← G·exp(σ·z)`` (lognormal,
-       median-preserving; None → the device's value);
-    3. ``stuck_on_rate`` / ``stuck_off_rate``: that fraction of devices is stuck
-       at ``G_max`` / ``G_min``;
-    4. ``drift_time`` (s): PCM drift ``G·((t + t0)/t0)^(−ν)`` with the device's ν.
-
-    The reference column is a calibrated periphery device: it is exempt from
-    step 1 (it sits exactly at ``G_ref``) but not from steps 2–4.
-
-    Programmed state (NumPy, S; **read-only** — the arrays are write-protected
-    because the TF constants of :meth:`matmul` are built from them once):
-    ``target_pos``/``target_neg`` (the targets of :func:`map_weights`),
+    Programmed state (NumPy, S; **read-only**): ``target_pos``/``target_neg``,
     ``g_pos``/``g_neg`` [inputs, outputs], ``g_ref`` [inputs] (reference mapping,
-    else None), :attr:`stuck_mask`. With the reference mapping ``g_neg`` and
-    ``target_neg`` are broadcast views of ``g_ref`` and ``G_ref`` (no copies).
+    else None), :attr:`stuck_mask`; :attr:`array` is the :class:`ProgrammedArray`.
 
     At read time (``currents``/``matmul``): ``dac_bits`` quantises the inputs
     over their [min, max]; ``r_wire`` (Ω per segment) applies the exact IR-drop
@@ -470,95 +762,27 @@ class Crossbar:
                  dac_bits: int | None = None, adc_bits: int | None = None,
                  r_wire: float = 0.0, v_read: float = 0.2, seed: int = 0) -> None:
         W = _checks.finite_array("W", W, ndim=2)
-        if W.shape[0] == 0 or W.shape[1] == 0:
-            raise ValueError(f"W must be [inputs, outputs] with both > 0, got shape {W.shape}")
-        self.device = get_device(device)
-        self.mapping = _checks.one_of("mapping", mapping, MAPPINGS)
-        self.programming = _checks.one_of("programming", programming, PROGRAMMING)
-        if levels is None:
-            levels = self.device.levels
-        self.levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2,
-                                                                         maximum=MAX_LEVELS)
-        if self.programming == "pulses" and self.levels is None:
-            raise ValueError(f"programming='pulses' needs a finite number of levels (pulse count "
-                             f"levels − 1), but device {self.device.name!r} is continuous; "
-                             "pass levels=... or a device with levels")
-        if self.mapping == "reference" and self.levels is not None:
-            reference_level(1.0, 2.0, self.levels)  # refuses fewer than 3 levels, naming the fix
-        self.d2d_sigma = (self.device.d2d_sigma if d2d_sigma is None
-                          else _checks.non_negative("d2d_sigma", d2d_sigma, maximum=MAX_SIGMA))
-        self.read_noise = _checks.non_negative("read_noise", read_noise, maximum=MAX_SIGMA)
-        self.stuck_on_rate = _checks.in_range("stuck_on_rate", stuck_on_rate, 0.0, 1.0)
-        self.stuck_off_rate = _checks.in_range("stuck_off_rate", stuck_off_rate, 0.0, 1.0)
-        if self.stuck_on_rate + self.stuck_off_rate > 1.0:
-            raise ValueError(f"stuck_on_rate + stuck_off_rate must be <= 1 (fractions of devices), "
-                             f"got {stuck_on_rate} + {stuck_off_rate}")
-        self.drift_time = _checks.non_negative("drift_time", drift_time, unit="s")
-        self.dac_bits = None if dac_bits is None else _checks.positive_int("dac_bits", dac_bits, maximum=MAX_BITS)
-        self.adc_bits = None if adc_bits is None else _checks.positive_int("adc_bits", adc_bits, maximum=MAX_BITS)
-        self.r_wire = _check_r_wire(r_wire)
-        self.v_read = _checks.positive("v_read", v_read, unit="V", maximum=MAX_V_READ)
-        self.seed = _checks.seed_value("seed", seed)
-
-        self.W = W
-        self.inputs, self.outputs = W.shape
-        d = self.device
-        w_max = float(np.max(np.abs(W))) or 1.0
-        self.k, t_pos, t_neg = map_weights(W, w_max, d.g_min, d.g_max, self.mapping, self.levels)
-        if self.mapping == "differential":
-            g_pos, g_neg = self._variability(np.stack([self._program(t_pos, 0), self._program(t_neg, 1)]))
-            self.g_ref = None
-        else:  # t_neg is the scalar G_ref: one shared reference column, exempt from level rounding
-            g_all = np.concatenate([self._program(t_pos, 0), np.full((self.inputs, 1), t_neg)], axis=1)
-            g_all = self._variability(g_all[None])[0]
-            g_pos, self.g_ref = g_all[:, :-1], np.ascontiguousarray(g_all[:, -1])
-            t_neg = np.broadcast_to(t_neg, W.shape)
-            g_neg = np.broadcast_to(self.g_ref[:, None], W.shape)
-        self.target_pos, self.target_neg = t_pos, t_neg
-        self.g_pos = np.ascontiguousarray(g_pos)
-        self.g_neg = g_neg if self.g_ref is not None else np.ascontiguousarray(g_neg)
-        for a in (self.target_pos, self.target_neg, self.g_pos, self.g_neg, self.g_ref, self._stuck):
-            if a is not None:
-                a.setflags(write=False)
-        self._tf_cache: dict[str, tf.Tensor] | None = None
-
-    # ------------------------------------------------------------ programming time
+        self.reading = ReadOptions.make(v_read=v_read, dac_bits=dac_bits, adc_bits=adc_bits,
+                                        read_noise=read_noise, r_wire=r_wire)
+        self.array = program(W, device=device, mapping=mapping, levels=levels, programming=programming,
+                             d2d_sigma=d2d_sigma, stuck_on_rate=stuck_on_rate, stuck_off_rate=stuck_off_rate,
+                             drift_time=drift_time, seed=seed)
+        o, r = self.array.options, self.reading
+        self.W, (self.inputs, self.outputs) = W, W.shape
+        self.device, self.mapping, self.levels, self.programming = o.device, o.mapping, o.levels, o.programming
+        self.d2d_sigma, self.stuck_on_rate, self.stuck_off_rate = o.d2d_sigma, o.stuck_on_rate, o.stuck_off_rate
+        self.drift_time, self.seed = o.drift_time, self.array.seed
+        self.v_read, self.dac_bits, self.adc_bits = r.v_read, r.dac_bits, r.adc_bits
+        self.read_noise, self.r_wire = r.read_noise, r.r_wire
+        a = self.array
+        self.k, self.g_pos, self.g_neg, self.g_ref = a.k, a.g_pos, a.g_neg, a.g_ref
+        self.target_pos, self.target_neg = a.target_pos, a.target_neg
+        self._tf_cache: dict[str, Any] | None = None
 
     @classmethod
     def ideal(cls, W: Any, **kwargs: Any) -> Crossbar:
         """An ideal crossbar (ideal device, no non-idealities): ``matmul(x) == x @ W``."""
         return cls(W, device="ideal", **kwargs)
-
-    def _program(self, target: np.ndarray, which: int) -> np.ndarray:
-        d = self.device
-        if self.programming == "pulses":
-            p_max = self.levels - 1
-            n = np.round(p_max * (target - d.g_min) / (d.g_max - d.g_min)).astype(np.int64)
-            rng = np.random.default_rng([self.seed, _S_PULSES, which])
-            return program_pulses(np.full(target.shape, d.g_min), n, g_min=d.g_min, g_max=d.g_max,
-                                  p_max=p_max, nl_ltp=d.nl_ltp, nl_ltd=d.nl_ltd,
-                                  c2c_sigma=d.c2c_sigma, seed=rng)
-        if self.levels is not None:
-            return quantize_levels(target, d.g_min, d.g_max, self.levels)
-        return target.copy()
-
-    def _variability(self, g: np.ndarray) -> np.ndarray:
-        """Steps 2–4 on the physical devices ``g`` [2 or 1, inputs, outputs(+1)]; keeps the stuck mask."""
-        d = self.device
-        if self.d2d_sigma > 0:
-            z = np.random.default_rng([self.seed, _S_D2D]).standard_normal(g.shape)
-            g = g * np.exp(self.d2d_sigma * z)
-        self._stuck = np.zeros(g.shape, dtype=bool)
-        if self.stuck_on_rate > 0 or self.stuck_off_rate > 0:
-            u = np.random.default_rng([self.seed, _S_STUCK]).random(g.shape)
-            on = u < self.stuck_on_rate
-            off = (u >= self.stuck_on_rate) & (u < self.stuck_on_rate + self.stuck_off_rate)
-            g = np.where(on, d.g_max, g)
-            g = np.where(off, d.g_min, g)
-            self._stuck = on | off
-        if self.drift_time > 0 and d.drift_nu > 0:
-            g = pcm_drift(g, self.drift_time, d.drift_nu)
-        return g
 
     def effective_weights(self) -> np.ndarray:
         """The weights the programmed array realises, ``(G⁺ − G⁻)/k`` (weight units).
@@ -566,7 +790,7 @@ class Crossbar:
         Includes all programming-time effects (levels/pulses, d2d, stuck-at,
         drift); read-time effects (IR drop, read noise, DAC/ADC) are not in it.
         """
-        return (self.g_pos - self.g_neg) / self.k
+        return self.array.effective_weights()
 
     @property
     def stuck_mask(self) -> np.ndarray:
@@ -575,22 +799,17 @@ class Crossbar:
         Shape [2, inputs, outputs] (differential: G⁺, G⁻) or [1, inputs, outputs + 1]
         (reference: the data columns, then the reference column).
         """
-        return self._stuck
+        return self.array.stuck_mask
 
     @property
     def g_neg_columns(self) -> np.ndarray:
         """The physical negative side (S): ``g_neg`` [inputs, outputs], or the reference column [inputs, 1]."""
-        return self.g_neg if self.g_ref is None else self.g_ref[:, None]
+        return self.array.g_neg_columns
 
     # ------------------------------------------------------------ read time
 
     def _physical(self) -> np.ndarray:
-        """The physical array: interleaved (+, −) columns, or data columns + reference column."""
-        if self.mapping == "differential":
-            g = np.empty((self.inputs, 2 * self.outputs))
-            g[:, 0::2], g[:, 1::2] = self.g_pos, self.g_neg
-            return g
-        return np.concatenate([self.g_pos, self.g_ref[:, None]], axis=1)
+        return self.array.physical()
 
     def transfer(self) -> tuple[np.ndarray, np.ndarray]:
         """Effective (T⁺, T⁻) [inputs, outputs] in S including IR drop: ``I± = v @ T±`` (cached)."""
@@ -605,7 +824,7 @@ class Crossbar:
         return self._tf_cache
 
     def _build_tensors(self) -> dict[str, Any]:
-        """Transfer matrices (with IR drop when r_wire > 0) and their TF constants."""
+        """Transfer matrices (with IR drop when r_wire > 0) and their TF constants (S)."""
         if self.r_wire > 0:
             T = _transfer(self._physical(), self.r_wire)
             if self.mapping == "differential":
@@ -620,21 +839,17 @@ class Crossbar:
         return {
             "t_pos_np": t_pos, "t_neg_np": t_neg,
             "w_eff": tf.constant((t_pos - t_neg) / self.k, tf.float64),
-            # conductances in µS keep the float32 products O(1)
-            "t_pos": tf.constant(t_pos * 1e6, tf.float32),
-            "t_neg": tf.constant(t_neg * 1e6, tf.float32),
+            "t_pos": tf.constant(t_pos, tf.float32), "t_neg": tf.constant(t_neg, tf.float32),
             # the devices themselves, for the read noise (reference mapping: the one reference column)
-            "g_pos": tf.constant(self.g_pos * 1e6, tf.float32),
-            "g_neg": tf.constant(self.g_neg_columns * 1e6, tf.float32),
+            "g_pos": tf.constant(self.g_pos, tf.float32), "g_neg": tf.constant(self.g_neg_columns, tf.float32),
         }
 
-    def _column_currents_uA(self, x: tf.Tensor, step: Any) -> tuple[tf.Tensor, tf.Tensor]:
-        """(I⁺, I⁻) in µA for row voltages ``x·v_read`` (x already DAC-quantised)."""
+    def _column_currents(self, x: tf.Tensor, step: Any) -> tuple[tf.Tensor, tf.Tensor]:
+        """(I⁺, I⁻) in A for row voltages ``x·v_read`` (x already DAC-quantised)."""
         c = self._tensors()
-        v = x * self.v_read
         seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
-        return pair_readout(_rows(v, c["t_pos"]), _rows(v, c["t_neg"]), v, c["g_pos"], c["g_neg"],
-                            read_noise=self.read_noise, adc_bits=self.adc_bits, seed=seed)
+        return read_pair(x * self.v_read, c["t_pos"], c["t_neg"], c["g_pos"], c["g_neg"],
+                         read_noise=self.read_noise, adc_bits=self.adc_bits, seed=seed)
 
     def _prepare(self, x: Any) -> tf.Tensor:
         if not tf.is_tensor(x):
@@ -669,8 +884,8 @@ class Crossbar:
         if self.read_noise == 0 and self.adc_bits is None:
             w = tf.cast(c["w_eff"], x.dtype)
             return tf.tensordot(x, w, 1)
-        i_pos, i_neg = self._column_currents_uA(tf.cast(x, tf.float32), step)
-        y = (i_pos - i_neg) * 1e-6 / (self.v_read * self.k)
+        i_pos, i_neg = self._column_currents(tf.cast(x, tf.float32), step)
+        y = (i_pos - i_neg) / (self.v_read * self.k)
         return tf.cast(y, x.dtype)
 
     def currents(self, x: Any, step: int = 0) -> np.ndarray:
@@ -680,8 +895,8 @@ class Crossbar:
         :meth:`matmul` apply (same ``step`` → same read noise).
         """
         x = self._prepare(x)
-        i_pos, i_neg = self._column_currents_uA(tf.cast(x, tf.float32), _read_step(step))
-        return (i_pos - i_neg).numpy().astype(np.float64) * 1e-6
+        i_pos, i_neg = self._column_currents(tf.cast(x, tf.float32), _read_step(step))
+        return (i_pos - i_neg).numpy().astype(np.float64)
 
     def column_currents(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
         """Noise-free (I⁺, I⁻) in A, float64 NumPy, with IR drop solved exactly by :func:`crossbar_currents`."""
@@ -703,60 +918,164 @@ class Crossbar:
                 + (", " + ", ".join(on) if on else ", ideal") + ")")
 
 
-# --------------------------------------------------------------------------- Keras layer
+# --------------------------------------------------------------------------- Keras layers
 
 
-@keras.saving.register_keras_serializable(package="snnlib")
-class CrossbarDense(keras.layers.Layer):
-    """Dense layer whose kernel is realised on a memristor crossbar in the forward pass.
+class _CrossbarLayer(keras.layers.Layer):
+    """What :class:`CrossbarDense` and :class:`CrossbarConv2D` share: a trainable kernel programmed onto a
+    chip in every forward pass (:func:`program_conductances` on tensors, straight-through roundings),
+    read by :func:`read_pair` with the layer's contraction.
 
-    The trainable kernel ``W`` [in, units] is a float; each call maps it to
-    conductances like :class:`Crossbar` (``mapping`` "differential" or
-    "reference"), with ``w_max`` (None → ``max|W|`` of the moment, no gradient
-    through it; a number → ``W`` is clipped to ``[−w_max, w_max]``):
-
-    * ``levels`` (None → the device's): conductances rounded to evenly spaced
-      levels, with a straight-through estimator so gradients reach ``W``;
-    * ``d2d_sigma`` (None → the device's value, as in :class:`Crossbar`): a fixed
-      multiplicative factor ``exp(σ·z)`` per device, ``z = stateless_normal(seed=[seed, 1 or 2])``,
-      drawn once in ``build`` — the same chip every call;
-    * ``read_noise``: fresh relative conductance noise on every call, sampled
-      through its effect on the column currents (:func:`pair_read_noise`) and seeded ``[seed, step]``
-      with a non-trainable step counter that is saved with the model.
-
-    Output ``y = (I⁺ − I⁻)/(v_read·k) + bias`` in weight units, then
-    ``activation``. Pulse programming, stuck-at faults, drift, DAC/ADC and IR
-    drop are not modelled here: use :class:`Crossbar` on the trained weights.
+    The chip is :class:`ChipDraws` of ``seed`` — the same chip :class:`Crossbar` and the edge pipeline
+    program from that seed — kept as non-trainable weights, so ``.keras`` save/load keeps it and
+    :meth:`deploy` can swap in a fresh chip (``chip_seed``) or age it (``drift_time``) without
+    retraining. Read noise advances with a saved step counter: every call draws anew, seeded
+    ``[seed, step]``.
     """
 
-    def __init__(self, units: int, *, device: str | DevicePreset | dict = "ideal",
-                 mapping: str = "differential", levels: int | None = None,
-                 d2d_sigma: float | None = 0.0, read_noise: float = 0.0, w_max: float | None = None,
-                 v_read: float = 0.2, use_bias: bool = True, activation: Any = None,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 seed: int = 0, **kwargs: Any) -> None:
+    def __init__(self, *, device: str | DevicePreset | dict = "ideal", mapping: str = "differential",
+                 levels: int | None = None, programming: str = "direct", d2d_sigma: float | None = 0.0,
+                 stuck_on_rate: float = 0.0, stuck_off_rate: float = 0.0, drift_time: float = 0.0,
+                 read_noise: float = 0.0, dac_bits: int | None = None, adc_bits: int | None = None,
+                 w_max: float | None = None, v_read: float = 0.2, use_bias: bool = True, activation: Any = None,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros", seed: int = 0,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.units = _checks.positive_int("units", units)
         self._device_arg = device.to_dict() if isinstance(device, DevicePreset) else device
-        self.device = get_device(device)
-        self.mapping = _checks.one_of("mapping", mapping, MAPPINGS)
-        if levels is None:
-            levels = self.device.levels
-        self.levels = None if levels is None else _checks.positive_int("levels", levels, minimum=2,
-                                                                         maximum=MAX_LEVELS)
-        if self.mapping == "reference" and self.levels is not None:
-            reference_level(1.0, 2.0, self.levels)  # refuses fewer than 3 levels, naming the fix
-        self.d2d_sigma = (self.device.d2d_sigma if d2d_sigma is None
-                          else _checks.non_negative("d2d_sigma", d2d_sigma, maximum=MAX_SIGMA))
-        self.read_noise = _checks.non_negative("read_noise", read_noise, maximum=MAX_SIGMA)
+        self.options = ProgramOptions.make(device, mapping=mapping, levels=levels, programming=programming,
+                                           d2d_sigma=d2d_sigma, stuck_on_rate=stuck_on_rate,
+                                           stuck_off_rate=stuck_off_rate, drift_time=drift_time)
+        self.reading = ReadOptions.make(v_read=v_read, dac_bits=dac_bits, adc_bits=adc_bits, read_noise=read_noise)
+        o = self.options
+        self.device, self.mapping, self.levels, self.programming = o.device, o.mapping, o.levels, o.programming
+        self.d2d_sigma, self.read_noise, self.v_read = o.d2d_sigma, self.reading.read_noise, self.reading.v_read
         self.w_max = None if w_max is None else _checks.positive("w_max", w_max)
-        self.v_read = _checks.positive("v_read", v_read, unit="V", maximum=MAX_V_READ)
         self.use_bias = bool(use_bias)
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.seed = _checks.seed_value("seed", seed)
-        self._d2d: tuple[tf.Tensor, tf.Tensor] | None = None  # device-to-device factors, drawn in build
+
+    # the weight matrix [rows, outputs] the chip stores (a reshape of the kernel)
+    def _matrix(self) -> tf.Tensor:
+        raise NotImplementedError
+
+    def _build_chip(self, rows: int, outputs: int) -> None:
+        draws = ChipDraws.draw(self.seed, rows, outputs, self.mapping)
+        def const(name: str, value: np.ndarray) -> Any:
+            return self.add_weight(name=name, shape=value.shape, trainable=False,
+                                   initializer=keras.initializers.Constant(value), dtype=self.variable_dtype)
+        self.pulse_z = const("pulse_z", draws.pulse_z)
+        self.d2d_z = const("d2d_z", draws.d2d_z)
+        self.stuck_u = const("stuck_u", draws.stuck_u)
+        self.drift_factor = const("drift_factor", np.asarray(self._drift_factor(self.options.drift_time)))
+        self.read_step = (self.add_weight(name="read_step", shape=(), initializer="zeros", dtype="int64",
+                                          trainable=False) if self.read_noise > 0 else None)
+
+    def deploy(self, *, chip_seed: int | None = None, drift_time: float | None = None) -> None:
+        """Put the trained kernel on another chip (``chip_seed``: fresh draws of the same device) and/or
+        read it ``drift_time`` seconds after programming — the inference-time effects, no retraining."""
+        if chip_seed is not None:
+            rows, outputs = self.pulse_z.shape[1], self.pulse_z.shape[2]
+            draws = ChipDraws.draw(_checks.seed_value("chip_seed", chip_seed), rows, outputs, self.mapping)
+            for var, value in ((self.pulse_z, draws.pulse_z), (self.d2d_z, draws.d2d_z),
+                               (self.stuck_u, draws.stuck_u)):
+                var.assign(value.astype(var.dtype))
+            self.seed = int(chip_seed)
+        if drift_time is not None:
+            t = _checks.non_negative("drift_time", drift_time, unit="s")
+            self.options = replace(self.options, drift_time=t)
+            self.drift_factor.assign(self._drift_factor(t))
+
+    def _drift_factor(self, t: float) -> float:
+        """PCM drift of every device after ``t`` s, ``((t + t0)/t0)^(−ν)`` (1 for a device without drift)."""
+        nu = self.device.drift_nu
+        return float(pcm_drift(1.0, t, nu)) if t > 0 and nu > 0 else 1.0
+
+    def conductances(self) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        """(G⁺, G⁻, k) of the current kernel on this chip (S, S per weight unit), differentiable in the kernel.
+
+        For the reference mapping ``G⁻`` is the reference column, shape [rows, 1].
+        """
+        w = self._matrix()
+        if self.w_max is None:
+            w_max = tf.stop_gradient(tf.maximum(tf.reduce_max(tf.abs(w)), 1e-12))
+        else:
+            w_max = tf.constant(self.w_max, w.dtype)
+            w = tf.clip_by_value(w, -w_max, w_max)
+        phys, data, k, _ = _targets(w, w_max, self.options)
+        draws = ChipDraws(pulse_z=tf.cast(self.pulse_z, w.dtype), d2d_z=tf.cast(self.d2d_z, w.dtype),
+                          stuck_u=tf.cast(self.stuck_u, w.dtype))
+        # drift is applied as a saved factor (a variable), so deploy(drift_time=...) reaches compiled functions too
+        g, _ = program_conductances(phys, draws, replace(self.options, drift_time=0.0), data=data)
+        g = g * tf.cast(self.drift_factor, g.dtype)
+        if self.mapping == "differential":
+            return g[0], g[1], k
+        return g[0, :, :-1], g[0, :, -1:], k
+
+    def _read(self, x: tf.Tensor, contract: Any, g_pos: tf.Tensor, g_neg: tf.Tensor, k: tf.Tensor) -> tf.Tensor:
+        if self.reading.dac_bits is not None:
+            x = _quantize_range(x, self.reading.dac_bits)
+        v = x * self.v_read
+        if self.read_step is not None:
+            step = self.read_step.assign_add(1)
+            seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
+        else:
+            seed = (0, 0)
+        if self.read_noise == 0 and self.reading.adc_bits is None:  # one contraction with the difference
+            return contract(v, g_pos - g_neg) / (self.v_read * k)
+        g_neg_full = g_neg if self.mapping == "differential" else tf.broadcast_to(g_neg, tf.shape(g_pos))
+        i_pos, i_neg = read_pair(v, g_pos, g_neg_full, g_pos, g_neg, read_noise=self.read_noise,
+                                 adc_bits=self.reading.adc_bits, seed=seed, contract=contract)
+        return (i_pos - i_neg) / (self.v_read * k)
+
+    def _finish(self, y: tf.Tensor) -> tf.Tensor:
+        if self.bias is not None:
+            y = y + tf.cast(self.bias, y.dtype)
+        return self.activation(y)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        o, r = self.options, self.reading
+        config.update({
+            "device": self._device_arg, "mapping": o.mapping, "levels": o.levels, "programming": o.programming,
+            "d2d_sigma": o.d2d_sigma, "stuck_on_rate": o.stuck_on_rate, "stuck_off_rate": o.stuck_off_rate,
+            "drift_time": o.drift_time, "read_noise": r.read_noise, "dac_bits": r.dac_bits,
+            "adc_bits": r.adc_bits, "w_max": self.w_max, "v_read": r.v_read, "use_bias": self.use_bias,
+            "activation": keras.activations.serialize(self.activation),
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            "seed": self.seed,
+        })
+        return config
+
+
+def _cast_input(layer: keras.layers.Layer, inputs: Any) -> tf.Tensor:
+    x = tf.convert_to_tensor(inputs)
+    if not x.dtype.is_floating:  # spikes or pixel values given as integers or bools
+        x = tf.cast(x, layer.compute_dtype)
+    return x
+
+
+@keras.saving.register_keras_serializable(package="snnlib")
+class CrossbarDense(_CrossbarLayer):
+    """Dense layer whose kernel ``W`` [in, units] is programmed onto a memristor chip in the forward pass.
+
+    Every programming effect of :class:`Crossbar` — ``mapping``, ``levels`` (None → the device's)
+    with ``programming="direct"`` or ``"pulses"`` (NeuroSim curve and cycle-to-cycle noise),
+    ``d2d_sigma`` (None → the device's), ``stuck_on_rate``/``stuck_off_rate``, ``drift_time`` —
+    and every read effect but IR drop — ``dac_bits``, ``read_noise`` (fresh on every call),
+    ``adc_bits`` — with straight-through gradients through the roundings, so training sees the
+    chip (hardware-aware training). ``w_max``: None → ``max|W|`` of the moment (no gradient
+    through it); a number → ``W`` is clipped to ``[−w_max, w_max]``. The same ``seed`` is the
+    same chip as ``Crossbar(W, seed=seed)``; :meth:`deploy` moves a trained layer to another chip
+    or reads it after drift. Output ``y = (I⁺ − I⁻)/(v_read·k) + bias`` in weight units, then
+    ``activation``. IR drop is not modelled here (use :class:`Crossbar` on the trained weights).
+    """
+
+    def __init__(self, units: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units = _checks.positive_int("units", units)
 
     def build(self, input_shape: Any) -> None:
         if not input_shape or input_shape[-1] is None:
@@ -767,83 +1086,75 @@ class CrossbarDense(keras.layers.Layer):
                                       initializer=self.kernel_initializer, trainable=True)
         self.bias = (self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
                                      trainable=True) if self.use_bias else None)
-        self.read_step = (self.add_weight(name="read_step", shape=(), initializer="zeros", dtype="int64",
-                                          trainable=False) if self.read_noise > 0 else None)
-        if self.d2d_sigma > 0:
-            with tf.init_scope():  # eager constants even when built inside a graph
-                self._d2d = self._d2d_factors(n_in, tf.as_dtype(self.kernel.dtype))
+        self._build_chip(n_in, self.units)
 
-    def _d2d_factors(self, n_in: int, dtype: Any) -> tuple[tf.Tensor, tf.Tensor]:
-        """Fixed device-to-device factors exp(σ·z) [in, units] and [in, units or 1], from ``seed`` (stateless).
-
-        Called once by ``build``: the pattern is a function of ``seed`` alone, so a
-        reloaded model gets the same chip.
-        """
-        ref_cols = self.units if self.mapping == "differential" else 1
-        z_pos = tf.random.stateless_normal((n_in, self.units), seed=[self.seed, 1], dtype=dtype)
-        z_neg = tf.random.stateless_normal((n_in, ref_cols), seed=[self.seed, 2], dtype=dtype)
-        return tf.exp(self.d2d_sigma * z_pos), tf.exp(self.d2d_sigma * z_neg)
-
-    def conductances(self) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """(G⁺, G⁻, k) for the current kernel: G in µS, ``k`` in µS per weight unit.
-
-        For the reference mapping ``G⁻`` is the reference column, shape [in, 1].
-        """
-        d = self.device
-        g_min, g_max = d.g_min * 1e6, d.g_max * 1e6
-        w = tf.convert_to_tensor(self.kernel)
-        if self.w_max is None:
-            w_max = tf.stop_gradient(tf.maximum(tf.reduce_max(tf.abs(w)), 1e-12))
-        else:
-            w_max = tf.constant(self.w_max, w.dtype)
-            w = tf.clip_by_value(w, -w_max, w_max)
-        k, g_pos, g_neg = map_weights(w, w_max, g_min, g_max, self.mapping, self.levels)
-        if self.mapping == "reference":  # the reference column, exempt from level rounding
-            g_neg = tf.fill((tf.shape(w)[0], 1), tf.constant(g_neg, w.dtype))
-        if self.levels is not None:
-            g_pos = quantize_levels(g_pos, g_min, g_max, self.levels)
-            if self.mapping == "differential":
-                g_neg = quantize_levels(g_neg, g_min, g_max, self.levels)
-        if self._d2d is not None:
-            f_pos, f_neg = self._d2d
-            g_pos, g_neg = g_pos * tf.cast(f_pos, g_pos.dtype), g_neg * tf.cast(f_neg, g_neg.dtype)
-        return g_pos, g_neg, k
+    def _matrix(self) -> tf.Tensor:
+        return tf.convert_to_tensor(self.kernel)
 
     def call(self, inputs: Any) -> tf.Tensor:
-        x = tf.convert_to_tensor(inputs)
-        if not x.dtype.is_floating:  # spikes or pixel values given as integers or bools
-            x = tf.cast(x, self.compute_dtype)
-        g_pos, g_neg, k = self.conductances()
-        g_pos, g_neg, k = (tf.cast(a, x.dtype) for a in (g_pos, g_neg, k))
-        y = tf.tensordot(x, (g_pos - g_neg) / k, 1)
-        if self.read_noise > 0:
-            step = self.read_step.assign_add(1)
-            seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
-            d_pos, d_neg = pair_read_noise(x * self.v_read, g_pos, g_neg, self.read_noise, seed, tf.shape(y))
-            y = y + (d_pos - d_neg) / (self.v_read * k)
-        if self.bias is not None:
-            y = y + tf.cast(self.bias, y.dtype)
-        return self.activation(y)
+        x = _cast_input(self, inputs)
+        g_pos, g_neg, k = (tf.cast(a, x.dtype) for a in self.conductances())
+        return self._finish(self._read(x, _rows, g_pos, g_neg, k))
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         return (*tuple(input_shape[:-1]), self.units)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update({
-            "units": self.units,
-            "device": self._device_arg,
-            "mapping": self.mapping,
-            "levels": self.levels,
-            "d2d_sigma": self.d2d_sigma,
-            "read_noise": self.read_noise,
-            "w_max": self.w_max,
-            "v_read": self.v_read,
-            "use_bias": self.use_bias,
-            "activation": keras.activations.serialize(self.activation),
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "seed": self.seed,
-        })
-        return config
+        return {**super().get_config(), "units": self.units}
 
+
+@keras.saving.register_keras_serializable(package="snnlib")
+class CrossbarConv2D(_CrossbarLayer):
+    """2-D convolution on a memristor chip (channels-last ``[batch, H, W, C_in]``), for spiking conv nets.
+
+    The kernel ``[k, k, C_in, filters]`` is the weight matrix ``[k·k·C_in, filters]`` of one crossbar:
+    each output pixel is one read of its ``k×k×C_in`` neighbourhood (the rows) against the
+    ``filters`` column pairs, written as a ``conv2d`` contraction of the row voltages with the
+    conductance kernels. Programming and read effects, chip, :meth:`deploy` and training are those of
+    :class:`CrossbarDense` (and of the edge pipeline, which is this read with a fixed kernel).
+    ``padding``: ``"valid"``, ``"same"`` (zeros) or ``"reflect"`` (mirror, the edge pipeline's rule).
+    """
+
+    def __init__(self, filters: int, kernel_size: int, *, padding: str = "valid", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.filters = _checks.positive_int("filters", filters)
+        self.kernel_size = _checks.positive_int("kernel_size", kernel_size)
+        self.padding = _checks.one_of("padding", padding, ("valid", "same", "reflect"))
+
+    def build(self, input_shape: Any) -> None:
+        if input_shape is None or len(input_shape) != 4 or input_shape[-1] is None:
+            raise ValueError(f"CrossbarConv2D needs inputs [batch, H, W, channels] with known channels, "
+                             f"got shape {input_shape}")
+        c_in, k = int(input_shape[-1]), self.kernel_size
+        self.kernel = self.add_weight(name="kernel", shape=(k, k, c_in, self.filters),
+                                      initializer=self.kernel_initializer, trainable=True)
+        self.bias = (self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+                                     trainable=True) if self.use_bias else None)
+        self._build_chip(k * k * c_in, self.filters)
+
+    def _matrix(self) -> tf.Tensor:
+        return tf.reshape(self.kernel, (-1, self.filters))
+
+    def call(self, inputs: Any) -> tf.Tensor:
+        x = _cast_input(self, inputs)
+        k, c_in = self.kernel_size, int(self.kernel.shape[2])
+        if self.padding == "reflect":
+            r = k // 2
+            x = tf.pad(x, [[0, 0], [r, k - 1 - r], [r, k - 1 - r], [0, 0]], mode="REFLECT")
+        mode = "SAME" if self.padding == "same" else "VALID"
+
+        def contract(a: tf.Tensor, g: tf.Tensor) -> tf.Tensor:  # rows [k·k·C_in, n] → conv2d filter
+            return tf.nn.conv2d(a, tf.reshape(g, (k, k, c_in, -1)), strides=1, padding=mode)
+
+        g_pos, g_neg, kk = (tf.cast(a, x.dtype) for a in self.conductances())
+        return self._finish(self._read(x, contract, g_pos, g_neg, kk))
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        b, h, w, _ = input_shape
+        if self.padding == "valid" and h is not None:
+            h, w = h - self.kernel_size + 1, w - self.kernel_size + 1
+        return (b, h, w, self.filters)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "padding": self.padding}

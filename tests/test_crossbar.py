@@ -10,6 +10,7 @@ import pytest
 from snnlib._quiet import tf
 from snnlib.crossbar import (
     Crossbar,
+    CrossbarConv2D,
     CrossbarDense,
     crossbar_currents,
     crossbar_transfer,
@@ -400,7 +401,7 @@ def test_crossbar_dense_levels_quantise_with_straight_through_gradient(rng):
     assert np.all(np.isfinite(g.numpy())) and np.any(g.numpy() != 0)
     g_pos, g_neg, _ = layer.conductances()
     d = get_device("hfox")
-    steps = (g_pos.numpy() - d.g_min * 1e6) / ((d.g_max - d.g_min) * 1e6 / 3)
+    steps = (g_pos.numpy() - d.g_min) / ((d.g_max - d.g_min) / 3)  # conductances in S
     np.testing.assert_allclose(steps, np.round(steps), atol=1e-4)
     assert not np.allclose(y.numpy(), x.numpy() @ layer.kernel.numpy(), atol=1e-3)
 
@@ -553,10 +554,8 @@ def test_crossbar_dense_d2d_none_means_the_device_value_and_is_drawn_once(rng):
     assert CrossbarDense(3, device="hfox", d2d_sigma=0.2).d2d_sigma == 0.2
     layer = CrossbarDense(3, device="hfox", d2d_sigma=0.2, seed=7)
     layer.build((None, 5))
-    factors = layer._d2d
     a = layer.conductances()[0].numpy()
     b = layer.conductances()[0].numpy()
-    assert layer._d2d is factors
     np.testing.assert_array_equal(a, b)
     other = CrossbarDense(3, device="hfox", d2d_sigma=0.2, seed=7)
     other.build((None, 5))
@@ -709,3 +708,93 @@ def test_matmul_step_and_inputs_are_checked():
         cb.matmul(np.ones((1, 2)) * 1j)
     layer = CrossbarDense(2)
     assert layer(np.ones((1, 3), dtype="int32")).shape == (1, 2)  # integers (spike counts) are cast
+
+
+# --------------------------------------------------------------------------- one chip, read three ways
+CHIP_OPTIONS = [
+    dict(device="hfox"),
+    dict(device="hfox", levels=16, d2d_sigma=0.15, stuck_on_rate=0.05, stuck_off_rate=0.05),
+    dict(device="hfox", programming="pulses", d2d_sigma=0.1),
+    dict(device="ag_si", programming="pulses", mapping="reference", stuck_off_rate=0.1),
+    dict(device="pcm", levels=32, drift_time=3600.0, d2d_sigma=0.05),
+    dict(device="hfox", adc_bits=6, dac_bits=4, levels=8),
+]
+
+
+@pytest.mark.parametrize("options", CHIP_OPTIONS)
+def test_one_seed_is_one_chip_in_crossbar_dense_and_conv(rng, options):
+    # a 3×3 kernel bank with 2 channels: 9 rows, 2 column pairs
+    W = rng.normal(size=(9, 2))
+    xb = Crossbar(W, seed=11, **options)
+    dense = CrossbarDense(2, use_bias=False, seed=11, **options)
+    dense.build((None, 9))
+    dense.kernel.assign(W.astype(np.float32))
+    g_pos, g_neg, k = (a.numpy() for a in dense.conductances())
+    np.testing.assert_allclose(g_pos, xb.g_pos, rtol=2e-6)
+    np.testing.assert_allclose(g_neg, xb.g_neg_columns, rtol=2e-6)
+    assert k == pytest.approx(xb.k, rel=1e-6)
+    # the same reads give the same outputs (weight units): rows of random 0/1 spikes
+    x = (rng.random((40, 9)) < 0.5).astype(np.float32)
+    y_xb = xb.matmul(x).numpy()
+    np.testing.assert_allclose(dense(x).numpy(), y_xb, rtol=1e-4, atol=1e-4 * np.abs(y_xb).max())
+    # the convolution: each pixel's 3×3 neighbourhood is the 9 rows
+    conv = CrossbarConv2D(2, 3, use_bias=False, seed=11, **options)
+    image = (rng.random((1, 6, 7, 1)) < 0.5).astype(np.float32)
+    conv.build(image.shape)
+    conv.kernel.assign(W.reshape(3, 3, 1, 2).astype(np.float32))
+    patches = np.stack([image[0, dy:dy + 4, dx:dx + 5, 0] for dy in range(3) for dx in range(3)], -1).reshape(-1, 9)
+    y_conv = conv(image).numpy().reshape(-1, 2)
+    y_ref = xb.matmul(patches).numpy()
+    np.testing.assert_allclose(y_conv, y_ref, rtol=1e-4, atol=1e-4 * np.abs(y_ref).max())
+
+
+def test_deploy_moves_a_trained_layer_to_another_chip_and_ages_it(rng):
+    W = rng.normal(size=(6, 3)).astype(np.float32)
+    layer = CrossbarDense(3, device="pcm", levels=32, d2d_sigma=0.2, use_bias=False, seed=1)
+    layer.build((None, 6))
+    layer.kernel.assign(W)
+    before = layer.conductances()[0].numpy()
+    layer.deploy(chip_seed=2)
+    np.testing.assert_allclose(layer.conductances()[0].numpy(), Crossbar(W, device="pcm", levels=32, d2d_sigma=0.2,
+                                                                         seed=2).g_pos, rtol=2e-6)
+    assert not np.allclose(layer.conductances()[0].numpy(), before)
+    fresh = layer.conductances()[0].numpy()
+    layer.deploy(drift_time=1e4)
+    nu = get_device("pcm").drift_nu
+    np.testing.assert_allclose(layer.conductances()[0].numpy(), fresh * ((1e4 + 20) / 20) ** -nu, rtol=1e-5)
+
+
+def test_chip_survives_save_and_load(tmp_path, rng):
+    inp = keras.Input((5,))
+    out = CrossbarDense(4, device="hfox", levels=16, d2d_sigma=0.2, stuck_on_rate=0.1, seed=9)(inp)
+    model = keras.Model(inp, out)
+    model.layers[-1].deploy(chip_seed=33, drift_time=10.0)
+    x = rng.normal(size=(3, 5)).astype(np.float32)
+    y = model(x).numpy()
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(again(x).numpy(), y)
+
+
+def test_training_through_every_non_ideality_moves_the_kernel_and_stays_finite(rng):
+    x = (rng.random((64, 9)) < 0.4).astype("float32")
+    x[::5] = 0.0
+    y = x @ rng.normal(size=(9, 2)).astype("float32")
+    layer = CrossbarDense(2, device="hfox", programming="pulses", d2d_sigma=0.1, stuck_off_rate=0.05,
+                          read_noise=0.02, adc_bits=8, dac_bits=6, seed=4)
+    model = keras.Sequential([keras.Input((9,)), layer])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")
+    start = layer.kernel.numpy().copy()
+    hist = model.fit(x, y, epochs=8, batch_size=16, verbose=0)
+    assert np.all(np.isfinite(hist.history["loss"])) and hist.history["loss"][-1] < hist.history["loss"][0]
+    assert not np.allclose(layer.kernel.numpy(), start)
+
+
+def test_conv_layer_shapes_padding_and_errors():
+    conv = CrossbarConv2D(3, 3, padding="reflect")
+    assert conv(np.zeros((2, 8, 9, 1), np.float32)).shape == (2, 8, 9, 3)
+    assert CrossbarConv2D(3, 3)(np.zeros((1, 8, 9, 2), np.float32)).shape == (1, 6, 7, 3)
+    with pytest.raises(ValueError, match="padding"):
+        CrossbarConv2D(3, 3, padding="circular")
+    with pytest.raises(ValueError, match="channels"):
+        CrossbarConv2D(3, 3)(np.zeros((8, 9), np.float32))
