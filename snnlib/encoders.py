@@ -19,10 +19,11 @@ Decoders: :func:`spike_count`, :func:`firing_rate`, :func:`decode_rate` (inverse
 of the rate codes), :func:`decode_latency` (inverse of :func:`latency`) and
 :func:`decode_delta` (the ±θ staircase of :func:`delta`).
 
-Reconstruction error: :func:`rmse` (pure), :func:`reconstruction_rmse` (decode a
-train, then :func:`rmse`), :func:`rmse_over_steps` and :func:`smallest_steps`
-(sweeps over the window length T) and :func:`power_law_fit` (the log-log slope
-of error against T). :data:`CODES` names the encoder/decoder pairs they accept.
+The code registry: :data:`CODES` names each encoder of ``(x, steps)`` with its
+decoder (aliases in :data:`CODE_ALIASES`: the edge pipeline's ``"deterministic"``), and
+:func:`encode` calls any of them by name. The reconstruction error of a code
+(:func:`~snnlib.metrics.rmse`, :func:`~snnlib.metrics.rmse_over_steps`,
+:func:`~snnlib.metrics.power_law_fit`, …) is measured in :mod:`snnlib.metrics`.
 
 Time convention: step ``k`` lasts from ``k·dt`` to ``(k+1)·dt`` ms; functions
 that return steps (:func:`latency_times`) return the index ``k``, and
@@ -44,8 +45,10 @@ References
 
 from __future__ import annotations
 
+import inspect
 import math
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -63,12 +66,11 @@ __all__ = [
     "decode_rate",
     "decode_latency",
     "decode_delta",
+    "Code",
     "CODES",
-    "rmse",
-    "reconstruction_rmse",
-    "rmse_over_steps",
-    "smallest_steps",
-    "power_law_fit",
+    "CODE_ALIASES",
+    "resolve_code",
+    "encode",
 ]
 
 #: Phase of the sigma-delta accumulator in :func:`deterministic_rate`.
@@ -659,220 +661,145 @@ def decode_delta(on: Any, off: Any, *, threshold: float, x0: Any = 0.0) -> tf.Te
     return tf.cast(tf.constant(start) + theta * tf.cumsum(net, axis=0), tf.float32)
 
 
-# ----------------------------------------------------------------------------- reconstruction error
+# ----------------------------------------------------------------------------- the code registry
 
-#: Encoder and decoder of each code that :func:`reconstruction_rmse`,
-#: :func:`rmse_over_steps` and :func:`smallest_steps` accept as ``code``.
-CODES = {
-    "rate": (rate, decode_rate),
-    "deterministic_rate": (deterministic_rate, decode_rate),
-    "latency": (latency, decode_latency),
+
+def _keyword_params(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """Names of the keyword-only parameters of ``fn``, in the order of its signature."""
+    return tuple(p.name for p in inspect.signature(fn).parameters.values() if p.kind is p.KEYWORD_ONLY)
+
+
+class Code(NamedTuple):
+    """An encoder of ``(x, steps)`` and the decoder that inverts it; unpacks as ``encode, decode = CODES[name]``.
+
+    The parameter lists are read from the two functions' signatures (never copied by
+    hand), so a code registered in :data:`CODES` with a new encoder needs nothing else.
+    """
+
+    encoder: Callable[..., tf.Tensor]
+    decoder: Callable[..., tf.Tensor]
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The encoder's keyword arguments (those after ``x`` and ``steps``), in signature order."""
+        return _keyword_params(self.encoder)
+
+    @property
+    def decoder_params(self) -> tuple[str, ...]:
+        """Those of :attr:`params` that the decoder takes too: the settings it must know to invert the code."""
+        decoder = set(_keyword_params(self.decoder))
+        return tuple(p for p in self.params if p in decoder)
+
+
+#: The codes that turn a frame ``x`` in [0, 1] into a train of ``steps`` steps, by name: each an
+#: encoder and its decoder (:class:`Code`). :func:`encode` and the reconstruction-error functions of
+#: :mod:`snnlib.metrics` accept these names, and those of :data:`CODE_ALIASES`. :func:`delta` is not
+#: one of them: it encodes a signal that already has a time axis, into two trains.
+CODES: dict[str, Code] = {
+    "rate": Code(rate, decode_rate),
+    "deterministic_rate": Code(deterministic_rate, decode_rate),
+    "latency": Code(latency, decode_latency),
 }
 
-# keyword arguments each encoder takes, and those its decoder needs too
-_CODE_PARAMS = {
-    "rate": (("max_rate", "dt", "seed"), ("max_rate", "dt")),
-    "deterministic_rate": (("max_rate", "dt"), ("max_rate", "dt")),
-    "latency": (("tau", "threshold", "mode", "normalize", "dt"),) * 2,
-}
+#: Other names of codes in :data:`CODES`: the edge pipeline calls the sigma-delta code
+#: ``"deterministic"`` (:data:`snnlib.options.ENCODINGS`).
+CODE_ALIASES: dict[str, str] = {"deterministic": "deterministic_rate"}
 
 
-def _code_params(code: Any, params: dict) -> tuple[str, dict]:
-    """Validate ``code`` and its encoder ``params``; return the code and the decoder's share of them."""
-    code = _checks.one_of("code", code, CODES)
-    allowed, for_decoder = _CODE_PARAMS[code]
+def resolve_code(code: Any, params: Iterable[str] = ()) -> str:
+    """The name in :data:`CODES` of ``code`` (an alias resolved), once ``params`` are checked.
+
+    Parameters
+    ----------
+    code : str
+        A name in :data:`CODES` or :data:`CODE_ALIASES`.
+    params : iterable of str
+        Keyword arguments meant for its encoder; each must be one the encoder takes.
+
+    Returns
+    -------
+    str
+        The key of ``code`` in :data:`CODES` (``"deterministic"`` → ``"deterministic_rate"``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown code (naming the known ones) or a keyword its encoder does not take
+        (naming those it does).
+
+    Examples
+    --------
+    >>> resolve_code("deterministic", ["max_rate"])
+    'deterministic_rate'
+    """
+    _checks.one_of("code", code, (*CODES, *CODE_ALIASES))
+    name = CODE_ALIASES.get(code, code)
+    entry = CODES[name]
+    allowed = entry.params
     unknown = sorted(set(params) - set(allowed))
     if unknown:
+        takes = f"the keyword arguments {', '.join(allowed)}" if allowed else "no keyword arguments"
         raise ValueError(
-            f"code={code!r} takes the keyword arguments {', '.join(allowed)} (those of {code}()), "
-            f"got {', '.join(unknown)}"
+            f"code={code!r} takes {takes} (those of {entry.encoder.__name__}()), got {', '.join(unknown)}"
         )
-    return code, {k: v for k, v in params.items() if k in for_decoder}
+    return name
 
 
-def rmse(x: Any, x_hat: Any) -> float:
-    r"""Root-mean-square error of an estimate, :math:`\sqrt{\overline{(\hat x - x)^2}}`, over all elements.
+def encode(x: Any, steps: int, code: str = "rate", **params: Any) -> tf.Tensor:
+    r"""Encode ``x`` for ``steps`` steps with the code named ``code``: one entry point for every code.
 
-    Computed in float64, in the units of ``x`` (intensity for images).
+    ``encode(x, T, "latency", mode="log")`` is ``latency(x, T, mode="log")``; the
+    names are those of :data:`CODES` and their aliases:
 
-    Parameters
-    ----------
-    x, x_hat : array_like or tf.Tensor
-        The true values and the estimate, same shape.
+    ==================================  ======================================
+    ``code``                            encoder
+    ==================================  ======================================
+    ``"rate"``                          :func:`rate` (Bernoulli, seeded)
+    ``"deterministic_rate"``,           :func:`deterministic_rate` (sigma-delta)
+    ``"deterministic"``
+    ``"latency"``                       :func:`latency`
+    ==================================  ======================================
 
-    Returns
-    -------
-    float
-        The RMS error.
-
-    Examples
-    --------
-    >>> rmse([0.0, 1.0], [0.0, 0.5])  # sqrt((0 + 0.25) / 2)
-    0.3535533905932738
-    """
-    a = _checks.finite_array("x", x)
-    b = _checks.finite_array("x_hat", x_hat)
-    if a.shape != b.shape:
-        raise ValueError(f"x and x_hat must have the same shape, got {a.shape} and {b.shape}")
-    if a.size == 0:
-        raise ValueError("x is empty; pass at least one value")
-    return float(np.sqrt(np.mean((b - a) ** 2)))
-
-
-def reconstruction_rmse(x: Any, spikes: Any, *, code: str = "rate", **params: Any) -> float:
-    r"""RMS error of the decoded estimate of ``x``: :func:`rmse` ``(x, decode(spikes))``.
-
-    The decoder is the inverse of the encoder named by ``code`` (see
-    :data:`CODES`): :func:`decode_rate` for ``"rate"`` and
-    ``"deterministic_rate"``, :func:`decode_latency` for ``"latency"``.
-
-    Parameters
-    ----------
-    x : array_like or tf.Tensor
-        The encoded input, shape ``spikes.shape[1:]``.
-    spikes : array_like or tf.Tensor
-        Time-major train ``[T, *x.shape]`` from that encoder.
-    code : {"rate", "deterministic_rate", "latency"}
-        The encoder that made ``spikes``.
-    **params
-        The keyword arguments given to the encoder (e.g. ``max_rate``, ``dt``;
-        ``mode``, ``tau``); the decoder gets those it needs (``seed`` is ignored).
-
-    Returns
-    -------
-    float
-        The RMS error, in the units of ``x``.
-
-    Examples
-    --------
-    >>> reconstruction_rmse([0.25, 0.5], deterministic_rate([0.25, 0.5], 8), code="deterministic_rate")
-    0.0
-    """
-    code, decode_params = _code_params(code, params)
-    return rmse(x, CODES[code][1](spikes, **decode_params))
-
-
-def _steps_list(steps: Any) -> list[int]:
-    values = np.asarray(steps).ravel().tolist()
-    if not values:
-        raise ValueError("steps must list at least one window length, e.g. [8, 16, 32]")
-    return [_checks.positive_int("each of steps", t) for t in values]
-
-
-def rmse_over_steps(x: Any, steps: Any, *, code: str = "rate", **params: Any) -> np.ndarray:
-    r"""Reconstruction RMSE for each window length :math:`T` in ``steps``.
-
-    For every :math:`T`: encode ``x`` with the encoder named by ``code`` for
-    :math:`T` steps, decode, and take :func:`rmse`. Theory for a whole image:
-    Bernoulli ``"rate"`` :math:`\sqrt{\overline{x(1-x)}/T}` (at
-    ``max_rate·dt = 1``), ``"deterministic_rate"`` and the normalised linear
-    ``"latency"`` code about :math:`1/(\sqrt{12}\,T)`; fit the exponent with
-    :func:`power_law_fit`.
+    so every name of the edge pipeline's :data:`snnlib.options.ENCODINGS` works.
 
     Parameters
     ----------
     x : array_like or tf.Tensor
         Intensities in [0, 1], any shape.
-    steps : sequence of int
-        Window lengths :math:`T` (each >= 1), in any order.
-    code : {"rate", "deterministic_rate", "latency"}
-        Which encoder (and its decoder), see :data:`CODES`.
+    steps : int
+        Number of time steps :math:`T` (>= 1).
+    code : str
+        Which encoder (default ``"rate"``).
     **params
-        Keyword arguments of that encoder (``seed``, ``max_rate``, ``dt``,
-        ``mode``, ...); the same ones go to the decoder where it takes them.
+        That encoder's keyword arguments (``max_rate``, ``dt``, ``seed``; ``tau``,
+        ``mode``, …); :attr:`Code.params` lists them. Another one raises, naming those it takes.
 
     Returns
     -------
-    numpy.ndarray
-        float64 RMSE per entry of ``steps``, in the same order.
+    tf.Tensor
+        float32 0/1 spikes, shape ``[steps, *x.shape]``, exactly what the encoder returns.
 
     Examples
     --------
-    >>> rmse_over_steps([0.25, 0.5], [4, 8], code="deterministic_rate").tolist()
-    [0.0, 0.0]
+    >>> encode([0.25], 8, "deterministic")[:, 0].numpy().tolist()
+    [0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
     """
-    code, decode_params = _code_params(code, params)
-    encode, decode = CODES[code]
-    return np.array([rmse(x, decode(encode(x, t, **params), **decode_params)) for t in _steps_list(steps)])
+    name = resolve_code(code, params)
+    return CODES[name].encoder(x, steps, **params)
 
 
-def smallest_steps(x: Any, steps: Any, *, target: float, code: str = "rate",
-                   **params: Any) -> tuple[int, float] | None:
-    r"""Smallest window :math:`T` in ``steps`` whose reconstruction RMSE is at most ``target``.
-
-    Tries the candidates from the smallest up, as :func:`rmse_over_steps`
-    would compute them, and stops at the first with
-    :math:`\mathrm{RMSE}(T) \le` ``target``. Encode again with that ``T`` (and
-    the same ``params``) to count the spikes it costs.
-
-    Parameters
-    ----------
-    x : array_like or tf.Tensor
-        Intensities in [0, 1], any shape.
-    steps : sequence of int
-        Candidate window lengths (each >= 1), searched in increasing order.
-    target : float
-        Largest acceptable RMSE (> 0), in the units of ``x``.
-    code : {"rate", "deterministic_rate", "latency"}
-        Which encoder (and its decoder), see :data:`CODES`.
-    **params
-        Keyword arguments of that encoder, as for :func:`rmse_over_steps`.
-
-    Returns
-    -------
-    (int, float) or None
-        ``(T, rmse)`` for the first good enough window, or ``None`` if none is.
-
-    Examples
-    --------
-    >>> T, err = smallest_steps([0.2, 0.6], [2, 4, 8, 16], target=0.05, code="deterministic_rate")
-    >>> T, round(err, 4)
-    (8, 0.0395)
-    """
-    target = _checks.positive("target", target)
-    code, decode_params = _code_params(code, params)
-    encode, decode = CODES[code]
-    for t in sorted(_steps_list(steps)):
-        err = rmse(x, decode(encode(x, t, **params), **decode_params))
-        if err <= target:
-            return t, err
-    return None
+# ----------------------------------------------------------------------------- moved to snnlib.metrics
+# The reconstruction-error functions moved to snnlib.metrics (architecture review, item 4). They stay
+# importable from here (``from snnlib.encoders import rmse``) as re-exports until every caller imports
+# them from snnlib.metrics; then this goes. They are looked up on first use (PEP 562), so that loading
+# this module does not load snnlib.metrics.
+_MOVED_TO_METRICS = ("rmse", "reconstruction_rmse", "rmse_over_steps", "smallest_steps", "power_law_fit",
+                     "PowerLaw")
 
 
-def power_law_fit(steps: Any, errors: Any) -> tuple[float, float]:
-    r"""Fit :math:`\mathrm{err} \approx a\,T^{b}` by least squares on a log-log scale.
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_METRICS:
+        from snnlib import metrics
 
-    .. math:: \log \mathrm{err} = \log a + b \log T,
-
-    so :math:`b` is the slope of the log-log plot (−1/2 for the Bernoulli rate
-    code, −1 for the sigma-delta and latency codes) and :math:`a` the error
-    the line predicts at :math:`T = 1`.
-
-    Parameters
-    ----------
-    steps : sequence of float
-        Window lengths :math:`T` (> 0), at least two different ones.
-    errors : sequence of float
-        The error at each :math:`T` (> 0), e.g. from :func:`rmse_over_steps`.
-
-    Returns
-    -------
-    (float, float)
-        ``(b, a)``: the exponent (slope) and the prefactor, in the units of ``errors``.
-
-    Examples
-    --------
-    >>> b, a = power_law_fit([1, 4, 16], [0.5, 0.25, 0.125])
-    >>> round(b, 6), round(a, 6)
-    (-0.5, 0.5)
-    """
-    t = _checks.finite_array("steps", steps, ndim=1)
-    e = _checks.finite_array("errors", errors, ndim=1)
-    if t.shape != e.shape:
-        raise ValueError(f"steps and errors must have the same length, got {t.size} and {e.size}")
-    if t.size and (t.min() <= 0 or e.min() <= 0):
-        raise ValueError("steps and errors must all be > 0 (they are fitted on a log scale)")
-    if np.unique(t).size < 2:
-        raise ValueError("steps must hold at least two different window lengths to fit a slope")
-    slope, intercept = np.polyfit(np.log(t), np.log(e), 1)
-    return float(slope), float(np.exp(intercept))
+        return getattr(metrics, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,33 +1,37 @@
 """Encoders and decoders: statistics of the rate codes, latency and delta by hand, argument checks."""
 
 import hashlib
+import inspect
 import math
 import subprocess
 import sys
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
+from snnlib import encoders
 from snnlib._quiet import tf
 from snnlib.encoders import (
+    CODE_ALIASES,
     CODES,
     DETERMINISTIC_PHASE,
+    Code,
     decode_delta,
     decode_latency,
     decode_rate,
     delta,
     deterministic_rate,
+    encode,
     firing_rate,
     latency,
     latency_times,
-    power_law_fit,
     rate,
-    reconstruction_rmse,
-    rmse,
-    rmse_over_steps,
-    smallest_steps,
+    resolve_code,
     spike_count,
 )
+from snnlib.metrics import power_law_fit, rmse_over_steps
+from snnlib.options import ENCODINGS
 
 RNG = np.random.default_rng(1234)
 X_IMAGE = RNG.random((16, 24))  # a small "image" in [0, 1)
@@ -86,10 +90,22 @@ def test_rate_same_seed_identical_in_a_fresh_process():
     assert out.stdout.strip() == namespace["h"]
 
 
-def test_rate_is_one_op_for_a_large_image():
-    s = rate(np.full((512, 512), 0.5, np.float32), 32, seed=1)
-    assert tuple(s.shape) == (32, 512, 512)
-    assert abs(float(tf.reduce_mean(s)) - 0.5) < 0.01
+def test_rate_is_one_draw_for_a_large_image_with_independent_steps_and_pixels(monkeypatch):
+    draws = []
+    uniform = tf.random.stateless_uniform
+
+    def counted(shape, *args, **kwargs):
+        draws.append(tuple(shape))
+        return uniform(shape, *args, **kwargs)
+
+    monkeypatch.setattr(tf.random, "stateless_uniform", counted)
+    s = rate(np.full((512, 512), 0.5, np.float32), 32, seed=1).numpy()
+    assert draws == [(32, 512, 512)]  # all T steps in one op, not a loop over steps
+    assert s.shape == (32, 512, 512)
+    # p = 0.5: the mean, and the share of equal neighbours in time and in space, are all 0.5 for
+    # independent draws (1 for a repeated frame or a repeated column); 5 sigma of a binomial share
+    for share in (s.mean(), (s[1:] == s[:-1]).mean(), (s[:, :, 1:] == s[:, :, :-1]).mean()):
+        assert abs(share - 0.5) <= 5 * math.sqrt(0.25 / (31 * 512 * 511)), share
 
 
 @pytest.mark.parametrize("max_rate, dt", [(2.0, 1.0), (1.0, 1.5), (0.5, 4.0)])
@@ -124,13 +140,35 @@ def test_rate_bad_arguments_raise(kwargs, words):
 
 
 # --------------------------------------------------------------------------- deterministic rate
+def _sigma_delta(p, steps, phase):
+    """The accumulator of the docstring, step by step in exact arithmetic: phi += p; spike and phi -= 1 at 1."""
+    phi, out = Fraction(phase), []
+    for _ in range(steps):
+        phi += Fraction(p)
+        out.append(1.0 if phi >= 1 else 0.0)
+        phi -= out[-1]
+    return out
+
+
 def test_deterministic_rate_by_hand():
-    # phase 0.5: p = 0.25 -> cumulative floor(0.25 t + 0.5) = 0,0,1,1,1,1,2,2,2 -> spikes at t = 1, 5
+    # phase 0.5, p = 0.25: the accumulator runs 0.75, 1.0 (spike) -> 0.0, 0.25, 0.5, 0.75, 1.0 (spike) -> 0.0, ...
     assert DETERMINISTIC_PHASE == 0.5
     s = deterministic_rate([0.25, 0.0, 1.0], 8)[:, :].numpy()
     np.testing.assert_array_equal(s[:, 0], [0, 1, 0, 0, 0, 1, 0, 0])
     np.testing.assert_array_equal(s[:, 1], np.zeros(8))
     np.testing.assert_array_equal(s[:, 2], np.ones(8))
+
+
+@pytest.mark.parametrize("max_rate, dt", [(1.0, 1.0), (0.5, 0.5)])
+def test_deterministic_rate_is_the_phase_accumulator_of_its_docstring(max_rate, dt):
+    # the closed form in the code against the iterative definition, on every p = k/1024 (exact in binary,
+    # so that the phase lands exactly on 1 as often as it can) and on a window long enough to wrap many times
+    x = np.arange(1025) / 1024
+    steps = 300
+    s = deterministic_rate(x, steps, max_rate=max_rate, dt=dt).numpy()
+    p = x * max_rate * dt
+    expected = np.array([_sigma_delta(v, steps, DETERMINISTIC_PHASE) for v in p]).T
+    np.testing.assert_array_equal(s, expected)
 
 
 @pytest.mark.parametrize("steps", [1, 7, 32, 101])
@@ -391,81 +429,95 @@ def test_decode_delta_bad_arguments_raise(on, off, kwargs, words):
         decode_delta(on, off, **kwargs)
 
 
-# --------------------------------------------------------------------------- reconstruction error
-def test_rmse_by_hand_and_bad_shapes():
-    assert rmse([0.0, 1.0], [0.0, 0.5]) == pytest.approx(math.sqrt(0.125))
-    assert rmse(tf.constant([[0.5]]), np.array([[0.5]])) == 0.0
-    with pytest.raises(ValueError, match="same shape"):
-        rmse([0.0, 1.0], [0.0])
-    with pytest.raises(ValueError, match="x_hat contains NaN"):
-        rmse([0.0], [np.nan])
-    with pytest.raises(ValueError, match="empty"):
-        rmse([], [])
+# --------------------------------------------------------------------------- the code registry
+# (the reconstruction-error functions that use it are tested in tests/test_metrics.py)
+ENCODE_CASES = [
+    ("rate", rate, {}), ("rate", rate, {"seed": 9, "max_rate": 0.5, "dt": 0.5}),
+    ("deterministic_rate", deterministic_rate, {}), ("deterministic_rate", deterministic_rate, {"max_rate": 0.3}),
+    ("deterministic", deterministic_rate, {}), ("deterministic", deterministic_rate, {"max_rate": 0.5, "dt": 2.0}),
+    ("latency", latency, {}), ("latency", latency, {"mode": "log", "tau": 3.0, "normalize": False}),
+]
 
 
-@pytest.mark.parametrize("code, params", [
-    ("rate", {"seed": 4}), ("rate", {"max_rate": 0.5, "dt": 0.5, "seed": 1}),
-    ("deterministic_rate", {}), ("latency", {}), ("latency", {"mode": "log", "threshold": 0.02}),
+def test_every_code_and_alias_is_covered_by_the_encode_cases():
+    assert {c for c, _, _ in ENCODE_CASES} == set(CODES) | set(CODE_ALIASES)
+
+
+@pytest.mark.parametrize("code, encoder, params", ENCODE_CASES)
+def test_encode_by_name_is_the_encoder_call(code, encoder, params):
+    np.testing.assert_array_equal(encode(X_IMAGE, 17, code, **params).numpy(),
+                                  encoder(X_IMAGE, 17, **params).numpy())
+    np.testing.assert_array_equal(encode(X_IMAGE, 17, code=code, **params).numpy(),
+                                  encoder(X_IMAGE, 17, **params).numpy())
+
+
+def test_encode_defaults_to_the_bernoulli_rate_code():
+    np.testing.assert_array_equal(encode(X_IMAGE, 9).numpy(), rate(X_IMAGE, 9).numpy())
+
+
+@pytest.mark.parametrize("name", ENCODINGS)
+def test_every_encoding_of_the_edge_pipeline_is_a_code(name):
+    assert resolve_code(name) in CODES
+    assert tuple(encode(X_IMAGE, 5, name).shape) == (5, 16, 24)
+
+
+def test_aliases_name_the_same_code():
+    assert CODE_ALIASES == {"deterministic": "deterministic_rate"}
+    assert resolve_code("deterministic") == resolve_code("deterministic_rate") == "deterministic_rate"
+    assert resolve_code("rate", ["seed", "dt"]) == "rate"
+
+
+def test_code_parameters_are_read_from_the_signatures():
+    # by hand from the encoders' definitions: keyword-only arguments, in order, and the decoder's share
+    assert CODES["rate"].params == ("max_rate", "dt", "seed")
+    assert CODES["rate"].decoder_params == ("max_rate", "dt")
+    assert CODES["deterministic_rate"].params == CODES["deterministic_rate"].decoder_params == ("max_rate", "dt")
+    assert CODES["latency"].params == CODES["latency"].decoder_params == (
+        "tau", "threshold", "mode", "normalize", "dt")
+    for entry in CODES.values():  # and every one of them really is a keyword of the encoder
+        sig = inspect.signature(entry.encoder).parameters
+        assert all(sig[p].kind is inspect.Parameter.KEYWORD_ONLY for p in entry.params)
+    encoder, decoder = CODES["latency"]  # unpacks as before
+    assert (encoder, decoder) == (latency, decode_latency)
+
+
+def test_a_registered_code_needs_only_its_functions(monkeypatch):
+    def sparse_rate(x, steps, *, every=2):
+        return deterministic_rate(x, steps) * (np.arange(steps) % every == 0)[:, None].astype(np.float32)
+
+    monkeypatch.setitem(CODES, "sparse", Code(sparse_rate, decode_rate))
+    assert CODES["sparse"].params == ("every",) and CODES["sparse"].decoder_params == ()
+    np.testing.assert_array_equal(encode([1.0], 4, "sparse", every=2).numpy()[:, 0], [1, 0, 1, 0])
+    with pytest.raises(ValueError, match=r"code='sparse' takes the keyword arguments every \(those of sparse_rate\(\)\)"):
+        encode([1.0], 4, "sparse", seed=1)
+
+
+@pytest.mark.parametrize("code, params, words", [
+    ("delta", {}, "code must be one of 'rate', 'deterministic_rate', 'latency', 'deterministic'; got 'delta'"),
+    (None, {}, "code must be one of"),
+    ("deterministic", {"seed": 1}, r"code='deterministic' takes the keyword arguments max_rate, dt "
+                                   r"\(those of deterministic_rate\(\)\), got seed"),
+    ("latency", {"max_rate": 1.0, "bogus": 2}, "takes the keyword arguments tau, .*got bogus, max_rate"),
 ])
-def test_reconstruction_rmse_is_rmse_of_the_decoded_train(code, params):
-    encode, decode = CODES[code]
-    s = encode(X_IMAGE, 40, **params)
-    decode_params = {k: v for k, v in params.items() if k != "seed"}
-    expected = float(np.sqrt(np.mean((decode(s, **decode_params).numpy() - X_IMAGE) ** 2)))
-    assert reconstruction_rmse(X_IMAGE, s, code=code, **params) == pytest.approx(expected, rel=1e-12)
-
-
-def test_rmse_over_steps_matches_encoding_by_hand():
-    ts = [5, 1, 20]  # any order; the result follows it
-    errs = rmse_over_steps(X_IMAGE, ts, code="rate", seed=3)
-    assert errs.shape == (3,)
-    for t, e in zip(ts, errs):
-        assert e == rmse(X_IMAGE, decode_rate(rate(X_IMAGE, t, seed=3)))
-    lat = rmse_over_steps(X_IMAGE, np.array([8, 64]), code="latency", mode="log")
-    assert lat[1] == reconstruction_rmse(X_IMAGE, latency(X_IMAGE, 64, mode="log"), code="latency", mode="log")
-
-
-def test_smallest_steps_by_hand():
-    # sigma-delta, x = [0.2, 0.6]: RMSE 0.158, 0.079, 0.040, 0.020 at T = 2, 4, 8, 16
-    x = [0.2, 0.6]
-    assert rmse_over_steps(x, [2, 4, 8, 16], code="deterministic_rate") == pytest.approx(
-        [0.15811, 0.07906, 0.03953, 0.01976], abs=1e-5)
-    t, err = smallest_steps(x, [16, 2, 8, 4], target=0.05, code="deterministic_rate")  # searched in order
-    assert (t, round(err, 5)) == (8, 0.03953)
-    assert smallest_steps(x, [2, 4], target=0.01, code="deterministic_rate") is None
-    # the smallest T on the grid whose error is at most the target, as a linear scan finds it
-    grid = [4, 8, 16, 32, 64, 128]
-    errs = rmse_over_steps(X_IMAGE, grid, code="rate", seed=0)
-    t, err = smallest_steps(X_IMAGE, grid, target=0.06, code="rate", seed=0)
-    first = int(np.argmax(errs <= 0.06))
-    assert errs[first] <= 0.06 and np.all(errs[:first] > 0.06)
-    assert (t, err) == (grid[first], errs[first])
-
-
-@pytest.mark.parametrize("fn, kwargs, words", [
-    (rmse_over_steps, {"code": "delta"}, "code must be one of 'rate', 'deterministic_rate', 'latency'"),
-    (rmse_over_steps, {"code": "deterministic_rate", "seed": 1}, "takes the keyword arguments max_rate, dt"),
-    (smallest_steps, {"target": 0.0}, "target must be a finite number > 0"),
-    (smallest_steps, {"target": 0.1, "code": "latency", "max_rate": 1.0}, "takes the keyword arguments tau"),
-])
-def test_sweeps_bad_arguments_raise(fn, kwargs, words):
+def test_encode_bad_code_or_params_raise(code, params, words):
     with pytest.raises(ValueError, match=words):
-        fn([0.5], [4, 8], **kwargs)
+        encode([0.5], 4, code, **params)
 
 
-@pytest.mark.parametrize("steps", [[], [0, 4], [2.5], [True]])
-def test_sweeps_bad_steps_raise(steps):
-    with pytest.raises(ValueError, match="steps"):
-        rmse_over_steps([0.5], steps)
+def test_encode_checks_like_the_encoder():
+    with pytest.raises(ValueError, match=r"max_rate·dt must be <= 1"):
+        encode([0.5], 4, "deterministic", max_rate=2.0)
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+        encode([0.5], 0, "latency")
 
 
-def test_power_law_fit_recovers_exponent_and_prefactor():
-    ts = np.array([2, 8, 32, 128, 512])
-    b, a = power_law_fit(ts, 0.3 * ts ** -0.5)
-    assert b == pytest.approx(-0.5) and a == pytest.approx(0.3)
-    b, a = power_law_fit(ts, 1 / (math.sqrt(12) * ts))
-    assert b == pytest.approx(-1.0) and a == pytest.approx(1 / math.sqrt(12))
-    for bad_t, bad_e, words in [([1, 2], [0.1], "same length"), ([1, 2], [0.1, 0.0], "> 0"),
-                                ([4, 4], [0.1, 0.2], "two different")]:
-        with pytest.raises(ValueError, match=words):
-            power_law_fit(bad_t, bad_e)
+def test_moved_names_are_still_importable_from_encoders():
+    from snnlib import metrics
+
+    for name in ("rmse", "reconstruction_rmse", "rmse_over_steps", "smallest_steps", "power_law_fit", "PowerLaw"):
+        assert getattr(encoders, name) is getattr(metrics, name)
+    from snnlib.encoders import power_law_fit as old_path
+
+    assert old_path is metrics.power_law_fit
+    with pytest.raises(AttributeError, match="no attribute 'rmse_forever'"):
+        encoders.rmse_forever  # noqa: B018

@@ -1,0 +1,446 @@
+"""Measures of quality: reconstruction error of a spike code, edge-map scores, output error of a crossbar.
+
+The analysis code of the course, kept out of the modules that model the physics
+(as ``skimage.metrics`` sits beside ``skimage.filters``). Everything here is a
+plain function of arrays (NumPy, or TensorFlow tensors where they are accepted)
+and returns Python floats, NumPy arrays or small named tuples.
+
+================================  ==========================================================
+function                          measures
+================================  ==========================================================
+:func:`rmse`                      RMS error of an estimate
+:func:`reconstruction_rmse`       RMS error of the decoded estimate of a spike train
+:func:`rmse_over_steps`           reconstruction RMSE for each window length T
+:func:`smallest_steps`            the shortest window that reaches a target RMSE
+:func:`power_law_fit`             the exponent and prefactor of ``err ≈ a·T^b`` (:class:`PowerLaw`)
+:func:`edge_scores`               precision, recall, F1 of a binary edge map (:class:`EdgeScores`)
+:func:`best_f1`                   the best F1 of an edge-strength map over thresholds (:class:`BestF1`)
+:func:`relative_error`            ``‖y − y_ref‖ / ‖y_ref‖`` of a crossbar's outputs
+:func:`global_gain`               the one gain that best maps the outputs onto the reference
+================================  ==========================================================
+
+The reconstruction functions take a ``code`` by name: the codes of
+:data:`snnlib.encoders.CODES` (and their aliases, :data:`snnlib.encoders.CODE_ALIASES`).
+:mod:`snnlib.encoders`, and with it TensorFlow, is imported only when one of them
+runs, so ``import snnlib.metrics`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy import ndimage
+
+from snnlib import _checks
+
+__all__ = [
+    "rmse",
+    "reconstruction_rmse",
+    "rmse_over_steps",
+    "smallest_steps",
+    "power_law_fit",
+    "PowerLaw",
+    "edge_scores",
+    "EdgeScores",
+    "best_f1",
+    "BestF1",
+    "relative_error",
+    "global_gain",
+]
+
+
+# ----------------------------------------------------------------------------- named results
+class PowerLaw(NamedTuple):
+    """Result of :func:`power_law_fit`: :math:`\\mathrm{err} \\approx a\\,T^{b}`.
+
+    Unpacks exponent first, ``b, a = power_law_fit(...)`` (the order of
+    ``numpy.polyfit``'s slope and intercept).
+
+    Attributes
+    ----------
+    exponent : float
+        :math:`b`, the slope of the log-log plot (dimensionless).
+    prefactor : float
+        :math:`a`, the error the line predicts at :math:`T = 1`, in the units of the errors.
+    """
+
+    exponent: float
+    prefactor: float
+
+
+class EdgeScores(NamedTuple):
+    """Result of :func:`edge_scores`; unpacks as ``precision, recall, f1``. Each in [0, 1]."""
+
+    precision: float
+    recall: float
+    f1: float
+
+
+class BestF1(NamedTuple):
+    """Result of :func:`best_f1`; unpacks as ``f1, threshold``.
+
+    Attributes
+    ----------
+    f1 : float
+        The best F1 score over the thresholds, in [0, 1].
+    threshold : float
+        The threshold on the [0, 1] edge strength that gives it (0.0 when no threshold
+        scores above 0).
+    """
+
+    f1: float
+    threshold: float
+
+
+# ----------------------------------------------------------------------------- reconstruction error
+def _code_params(code: Any, params: dict) -> tuple[str, dict]:
+    """Validate ``code`` and its encoder ``params``; return the code's name in CODES and the decoder's share."""
+    from snnlib import encoders  # here, not at the top: it loads TensorFlow
+
+    name = encoders.resolve_code(code, params)
+    for_decoder = encoders.CODES[name].decoder_params
+    return name, {k: v for k, v in params.items() if k in for_decoder}
+
+
+def _codec(name: str) -> Any:
+    """The :class:`~snnlib.encoders.Code` (encoder, decoder) named ``name``."""
+    from snnlib import encoders
+
+    return encoders.CODES[name]
+
+
+def rmse(x: Any, x_hat: Any) -> float:
+    r"""Root-mean-square error of an estimate, :math:`\sqrt{\overline{(\hat x - x)^2}}`, over all elements.
+
+    Computed in float64, in the units of ``x`` (intensity for images).
+
+    Parameters
+    ----------
+    x, x_hat : array_like or tf.Tensor
+        The true values and the estimate, same shape.
+
+    Returns
+    -------
+    float
+        The RMS error.
+
+    Examples
+    --------
+    >>> rmse([0.0, 1.0], [0.0, 0.5])  # sqrt((0 + 0.25) / 2)
+    0.3535533905932738
+    """
+    a = _checks.finite_array("x", x)
+    b = _checks.finite_array("x_hat", x_hat)
+    if a.shape != b.shape:
+        raise ValueError(f"x and x_hat must have the same shape, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        raise ValueError("x is empty; pass at least one value")
+    return float(np.sqrt(np.mean((b - a) ** 2)))
+
+
+def reconstruction_rmse(x: Any, spikes: Any, *, code: str = "rate", **params: Any) -> float:
+    r"""RMS error of the decoded estimate of ``x``: :func:`rmse` ``(x, decode(spikes))``.
+
+    The decoder is the inverse of the encoder named by ``code`` (see
+    :data:`snnlib.encoders.CODES`): :func:`~snnlib.encoders.decode_rate` for ``"rate"`` and
+    ``"deterministic_rate"``, :func:`~snnlib.encoders.decode_latency` for ``"latency"``.
+
+    Parameters
+    ----------
+    x : array_like or tf.Tensor
+        The encoded input, shape ``spikes.shape[1:]``.
+    spikes : array_like or tf.Tensor
+        Time-major train ``[T, *x.shape]`` from that encoder.
+    code : {"rate", "deterministic_rate", "latency"}
+        The encoder that made ``spikes`` (or an alias: ``"deterministic"``).
+    **params
+        The keyword arguments given to the encoder (e.g. ``max_rate``, ``dt``;
+        ``mode``, ``tau``); the decoder gets those it needs (``seed`` is ignored).
+
+    Returns
+    -------
+    float
+        The RMS error, in the units of ``x``.
+
+    Examples
+    --------
+    >>> from snnlib.encoders import deterministic_rate
+    >>> reconstruction_rmse([0.25, 0.5], deterministic_rate([0.25, 0.5], 8), code="deterministic_rate")
+    0.0
+    """
+    name, decode_params = _code_params(code, params)
+    return rmse(x, _codec(name).decoder(spikes, **decode_params))
+
+
+def _steps_list(steps: Any) -> list[int]:
+    values = np.asarray(steps).ravel().tolist()
+    if not values:
+        raise ValueError("steps must list at least one window length, e.g. [8, 16, 32]")
+    return [_checks.positive_int("each of steps", t) for t in values]
+
+
+def rmse_over_steps(x: Any, steps: Any, *, code: str = "rate", **params: Any) -> np.ndarray:
+    r"""Reconstruction RMSE for each window length :math:`T` in ``steps``.
+
+    For every :math:`T`: encode ``x`` with the encoder named by ``code`` for
+    :math:`T` steps, decode, and take :func:`rmse`. Theory for a whole image:
+    Bernoulli ``"rate"`` :math:`\sqrt{\overline{x(1-x)}/T}` (at
+    ``max_rate·dt = 1``), ``"deterministic_rate"`` and the normalised linear
+    ``"latency"`` code about :math:`1/(\sqrt{12}\,T)`; fit the exponent with
+    :func:`power_law_fit`.
+
+    Parameters
+    ----------
+    x : array_like or tf.Tensor
+        Intensities in [0, 1], any shape.
+    steps : sequence of int
+        Window lengths :math:`T` (each >= 1), in any order.
+    code : {"rate", "deterministic_rate", "latency"}
+        Which encoder (and its decoder), see :data:`snnlib.encoders.CODES` (or an alias:
+        ``"deterministic"``).
+    **params
+        Keyword arguments of that encoder (``seed``, ``max_rate``, ``dt``,
+        ``mode``, ...); the same ones go to the decoder where it takes them.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 RMSE per entry of ``steps``, in the same order.
+
+    Examples
+    --------
+    >>> rmse_over_steps([0.25, 0.5], [4, 8], code="deterministic_rate").tolist()
+    [0.0, 0.0]
+    """
+    name, decode_params = _code_params(code, params)
+    encode, decode = _codec(name)
+    return np.array([rmse(x, decode(encode(x, t, **params), **decode_params)) for t in _steps_list(steps)])
+
+
+def smallest_steps(x: Any, steps: Any, *, target: float, code: str = "rate",
+                   **params: Any) -> tuple[int, float] | None:
+    r"""Smallest window :math:`T` in ``steps`` whose reconstruction RMSE is at most ``target``.
+
+    Tries the candidates from the smallest up, as :func:`rmse_over_steps`
+    would compute them, and stops at the first with
+    :math:`\mathrm{RMSE}(T) \le` ``target``. Encode again with that ``T`` (and
+    the same ``params``) to count the spikes it costs.
+
+    Parameters
+    ----------
+    x : array_like or tf.Tensor
+        Intensities in [0, 1], any shape.
+    steps : sequence of int
+        Candidate window lengths (each >= 1), searched in increasing order.
+    target : float
+        Largest acceptable RMSE (> 0), in the units of ``x``.
+    code : {"rate", "deterministic_rate", "latency"}
+        Which encoder (and its decoder), see :data:`snnlib.encoders.CODES` (or an alias:
+        ``"deterministic"``).
+    **params
+        Keyword arguments of that encoder, as for :func:`rmse_over_steps`.
+
+    Returns
+    -------
+    (int, float) or None
+        ``(T, rmse)`` for the first good enough window, or ``None`` if none is.
+
+    Examples
+    --------
+    >>> T, err = smallest_steps([0.2, 0.6], [2, 4, 8, 16], target=0.05, code="deterministic_rate")
+    >>> T, round(err, 4)
+    (8, 0.0395)
+    """
+    target = _checks.positive("target", target)
+    name, decode_params = _code_params(code, params)
+    encode, decode = _codec(name)
+    for t in sorted(_steps_list(steps)):
+        err = rmse(x, decode(encode(x, t, **params), **decode_params))
+        if err <= target:
+            return t, err
+    return None
+
+
+def power_law_fit(steps: Any, errors: Any) -> PowerLaw:
+    r"""Fit :math:`\mathrm{err} \approx a\,T^{b}` by least squares on a log-log scale.
+
+    .. math:: \log \mathrm{err} = \log a + b \log T,
+
+    so :math:`b` is the slope of the log-log plot (−1/2 for the Bernoulli rate
+    code, −1 for the sigma-delta and latency codes) and :math:`a` the error
+    the line predicts at :math:`T = 1`.
+
+    Parameters
+    ----------
+    steps : sequence of float
+        Window lengths :math:`T` (> 0), at least two different ones.
+    errors : sequence of float
+        The error at each :math:`T` (> 0), e.g. from :func:`rmse_over_steps`.
+
+    Returns
+    -------
+    PowerLaw
+        ``(exponent, prefactor)`` = ``(b, a)``: the exponent (slope) first, then the
+        prefactor in the units of ``errors``; ``b, a = power_law_fit(...)`` unpacks it,
+        or read ``.exponent`` and ``.prefactor``.
+
+    Examples
+    --------
+    >>> b, a = power_law_fit([1, 4, 16], [0.5, 0.25, 0.125])
+    >>> round(b, 6), round(a, 6)
+    (-0.5, 0.5)
+    >>> round(power_law_fit([1, 4, 16], [0.5, 0.25, 0.125]).exponent, 6)
+    -0.5
+    """
+    t = _checks.finite_array("steps", steps, ndim=1)
+    e = _checks.finite_array("errors", errors, ndim=1)
+    if t.shape != e.shape:
+        raise ValueError(f"steps and errors must have the same length, got {t.size} and {e.size}")
+    if t.size and (t.min() <= 0 or e.min() <= 0):
+        raise ValueError("steps and errors must all be > 0 (they are fitted on a log scale)")
+    if np.unique(t).size < 2:
+        raise ValueError("steps must hold at least two different window lengths to fit a slope")
+    slope, intercept = np.polyfit(np.log(t), np.log(e), 1)
+    return PowerLaw(exponent=float(slope), prefactor=float(np.exp(intercept)))
+
+
+# ----------------------------------------------------------------------------- edge maps
+def edge_scores(predicted: Any, truth: Any, *, tolerance: int = 1) -> EdgeScores:
+    r"""Precision, recall and F1 of a boolean edge map against the true edges.
+
+    A predicted pixel counts as correct if a true edge lies within ``tolerance`` px
+    (chessboard distance), and a true pixel as found if a prediction lies within it.
+    With :math:`D_r` the dilation by a :math:`(2r+1)\times(2r+1)` square
+    (:math:`r` = ``tolerance``, :math:`D_0` the identity), :math:`P` the predicted
+    and :math:`E` the true edge pixels:
+
+    .. math::
+        \mathrm{precision} = \frac{|P \cap D_r(E)|}{|P|}, \qquad
+        \mathrm{recall} = \frac{|E \cap D_r(P)|}{|E|}, \qquad
+        F_1 = \frac{2\,\mathrm{precision}\cdot\mathrm{recall}}{\mathrm{precision} + \mathrm{recall}},
+
+    each 0 where its denominator is 0. This is the boundary F-measure of the Berkeley
+    benchmark without its one-to-one matching of pixels: every predicted pixel within
+    the tolerance of a true edge counts, so a thick predicted edge is not penalised.
+
+    Parameters
+    ----------
+    predicted, truth : array_like of bool
+        Edge maps ``[H, W]`` of one shape.
+    tolerance : int
+        Largest distance in px (chessboard) at which a prediction still matches (0 … max(H, W)).
+
+    Returns
+    -------
+    EdgeScores
+        ``(precision, recall, f1)``, each in [0, 1].
+
+    References
+    ----------
+    D. R. Martin, C. C. Fowlkes, J. Malik, "Learning to detect natural image boundaries
+    using local brightness, color, and texture cues", IEEE TPAMI 26(5), 2004.
+    """
+    pred = np.asarray(predicted, dtype=bool)
+    true = np.asarray(truth, dtype=bool)
+    _check_maps(pred, true, tolerance)
+    struct = np.ones((2 * tolerance + 1, 2 * tolerance + 1), dtype=bool)
+    near_true = ndimage.binary_dilation(true, struct) if tolerance else true
+    return _scores(pred, true, near_true, struct if tolerance else None)
+
+
+def _check_maps(pred: np.ndarray, true: np.ndarray, tolerance: Any) -> None:
+    if pred.ndim != 2 or pred.shape != true.shape:
+        raise ValueError(f"the edge map and the true edges must be [H, W] arrays of one shape, "
+                         f"got {pred.shape} and {true.shape}")
+    _checks.positive_int("tolerance", tolerance, minimum=0, maximum=max(pred.shape))
+
+
+def _scores(pred: np.ndarray, true: np.ndarray, near_true: np.ndarray, struct: np.ndarray | None) -> EdgeScores:
+    near_pred = ndimage.binary_dilation(pred, struct) if struct is not None else pred
+    precision = float((pred & near_true).sum() / pred.sum()) if pred.any() else 0.0
+    recall = float((true & near_pred).sum() / true.sum()) if true.any() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return EdgeScores(precision, recall, f1)
+
+
+def best_f1(edge_map: Any, truth: Any, *, tolerance: int = 1, n_thresholds: int = 50) -> BestF1:
+    """Best F1 over thresholds of a [0, 1] edge-strength map (the same oracle for every method).
+
+    The map is thresholded at ``n_thresholds`` evenly spaced values from 0.02 to 0.98
+    (``edge_map >= t``) and each binary map scored with :func:`edge_scores`; the best
+    F1 is kept (the first threshold that reaches it). Choosing the threshold on the
+    truth itself is the Berkeley benchmark's optimal image scale (OIS): it compares
+    methods at their best, whatever scale their maps have.
+
+    Parameters
+    ----------
+    edge_map : array_like
+        Edge strength ``[H, W]``, finite, meant in [0, 1].
+    truth : array_like of bool
+        The true edges, same shape.
+    tolerance : int
+        As for :func:`edge_scores` (px).
+    n_thresholds : int
+        Number of thresholds tried (>= 1).
+
+    Returns
+    -------
+    BestF1
+        ``(f1, threshold)``; ``(0.0, 0.0)`` when no threshold scores above 0.
+
+    References
+    ----------
+    D. R. Martin, C. C. Fowlkes, J. Malik, IEEE TPAMI 26(5), 2004; P. Arbeláez et al.,
+    "Contour detection and hierarchical image segmentation", IEEE TPAMI 33(5), 2011 (OIS).
+    """
+    m = _checks.finite_array("edge_map", edge_map)
+    true = np.asarray(truth, dtype=bool)
+    _check_maps(m, true, tolerance)
+    n_thresholds = _checks.positive_int("n_thresholds", n_thresholds)
+    struct = np.ones((2 * tolerance + 1, 2 * tolerance + 1), dtype=bool)
+    near_true = ndimage.binary_dilation(true, struct) if tolerance else true
+    best = BestF1(0.0, 0.0)
+    for t in np.linspace(0.02, 0.98, n_thresholds):
+        f1 = _scores(m >= t, true, near_true, struct if tolerance else None)[2]
+        if f1 > best[0]:
+            best = BestF1(f1, float(t))
+    return best
+
+
+# ----------------------------------------------------------------------------- crossbar outputs
+def relative_error(y: Any, y_ref: Any) -> float:
+    """Relative output error ``ε = ‖y − y_ref‖ / ‖y_ref‖`` (Frobenius norms over all entries).
+
+    ``y`` and ``y_ref`` are arrays or tensors of one shape (any units, the same
+    for both); computed in float64. 0 is perfect, 1 is as bad as answering 0.
+    This is the figure of merit of notebook 04 (as in CrossSim and MemTorch
+    accuracy studies).
+    """
+    y = _checks.finite_array("y", y)
+    y_ref = _checks.finite_array("y_ref", y_ref)
+    if y.shape != y_ref.shape:
+        raise ValueError(f"y and y_ref must have one shape, got {y.shape} and {y_ref.shape}")
+    ref = np.linalg.norm(y_ref)
+    if ref == 0:
+        raise ValueError("y_ref is all zeros: the relative error is undefined")
+    return float(np.linalg.norm(y - y_ref) / ref)
+
+
+def global_gain(y: Any, y_ref: Any) -> float:
+    """The one scalar gain ``g`` that best maps ``y`` onto ``y_ref``: ``g = Σ y·y_ref / Σ y²``.
+
+    The least-squares solution of ``min_g ‖g·y − y_ref‖``, computed in float64.
+    Multiplying the crossbar outputs by it is *global drift compensation*: PCM
+    drift ``G·((t + t0)/t0)^(−ν)`` with one ν shrinks every weight by the same
+    factor, which one gain, measured on a reference input, undoes (IBM's global
+    drift compensation: Joshi et al., Nat. Commun. 11, 2473, 2020).
+    """
+    y = _checks.finite_array("y", y)
+    y_ref = _checks.finite_array("y_ref", y_ref)
+    if y.shape != y_ref.shape:
+        raise ValueError(f"y and y_ref must have one shape, got {y.shape} and {y_ref.shape}")
+    power = float(np.sum(y * y))
+    if power == 0:
+        raise ValueError("y is all zeros: no gain maps it onto y_ref")
+    return float(np.sum(y * y_ref)) / power
