@@ -12,17 +12,23 @@ column per output against a shared reference column at mid-conductance.
 
 * :func:`crossbar_currents` / :func:`crossbar_transfer` — exact nodal analysis
   of the array with wire resistance (IR drop), SciPy sparse LU.
-* :class:`Crossbar` — maps a weight matrix onto a device's conductances with
-  explicit, opt-in non-idealities (levels, pulse programming, device-to-device
-  variation, stuck-at faults, PCM drift, read noise, DAC/ADC, IR drop) and
-  multiplies in TensorFlow (``matmul``, differentiable in the input).
-* :class:`CrossbarDense` — a Keras 3 layer whose trainable kernel is realised
-  on a crossbar in the forward pass.
-* Pure helpers shared by both (and by :mod:`snnlib.edges`): :func:`map_weights`
-  (weights → target conductances and scale ``k``), :func:`quantize_levels`,
-  :func:`read_noise_std`, :func:`pair_read_noise` and :func:`pair_readout`
-  (read noise + ADC of a column pair); :func:`relative_error` and
-  :func:`global_gain` for measuring and compensating the output error.
+One chip, read three ways. **Programming** is one pure step: :func:`program`
+(weights → :func:`map_weights` → :func:`program_conductances`: levels or pulses with
+cycle-to-cycle noise, device-to-device variation, stuck-at faults, drift) returns a
+read-only :class:`ProgrammedArray`; its randomness is :class:`ChipDraws` of the
+seed, so one seed is one chip everywhere. **Reading** is one path,
+:func:`read_pair` (row voltages → column currents through a pluggable contraction
+→ read noise → ADC, :func:`pair_readout`), served by
+
+* :class:`Crossbar` — the programmed array read as a matrix product (TF,
+  differentiable in the input), with DAC and the exact IR drop of
+  :func:`crossbar_currents` / :func:`crossbar_transfer` (SciPy sparse LU);
+* :class:`CrossbarDense` and :class:`CrossbarConv2D` — Keras 3 layers whose
+  trainable kernel is programmed onto the same chip in every forward pass
+  (straight-through gradients: training with the chip in the loop);
+* the edge pipeline (:mod:`snnlib.edges`), the read as a convolution.
+
+Units: S, V, A throughout. The error measures live in :mod:`snnlib.metrics`.
 
 Every random effect takes an int ``seed``: programming-time randomness uses
 ``numpy.random.default_rng([seed, k])`` (one independent stream ``k`` per
@@ -44,6 +50,7 @@ import scipy.sparse.linalg as spla
 from snnlib import _checks
 from snnlib._quiet import tf
 from snnlib.memristor import DevicePreset, _curve_fraction, _signed_a, get_device, pcm_drift
+from snnlib.metrics import global_gain, relative_error  # noqa: F401  (moved to snnlib.metrics; old path kept)
 
 __all__ = ["crossbar_currents", "crossbar_transfer", "Crossbar", "CrossbarDense", "CrossbarConv2D", "MAPPINGS",
            "ProgramOptions", "ReadOptions", "ChipDraws", "ProgrammedArray", "program", "program_conductances",
@@ -198,46 +205,6 @@ def crossbar_currents(G: Any, v: Any, r_wire: float = 0.0) -> np.ndarray:
         volts = _solve_columns(lu, rhs)
         out = (g_w * volts[n + (r - 1) * c + np.arange(c), :]).T
     return out[0] if v.ndim == 1 else out
-
-
-# --------------------------------------------------------------------------- error measures
-
-
-def relative_error(y: Any, y_ref: Any) -> float:
-    """Relative output error ``ε = ‖y − y_ref‖ / ‖y_ref‖`` (Frobenius norms over all entries).
-
-    ``y`` and ``y_ref`` are arrays or tensors of one shape (any units, the same
-    for both); computed in float64. 0 is perfect, 1 is as bad as answering 0.
-    This is the figure of merit of notebook 04 (as in CrossSim and MemTorch
-    accuracy studies).
-    """
-    y = _checks.finite_array("y", y)
-    y_ref = _checks.finite_array("y_ref", y_ref)
-    if y.shape != y_ref.shape:
-        raise ValueError(f"y and y_ref must have one shape, got {y.shape} and {y_ref.shape}")
-    ref = np.linalg.norm(y_ref)
-    if ref == 0:
-        raise ValueError("y_ref is all zeros: the relative error is undefined")
-    return float(np.linalg.norm(y - y_ref) / ref)
-
-
-def global_gain(y: Any, y_ref: Any) -> float:
-    """The one scalar gain ``g`` that best maps ``y`` onto ``y_ref``: ``g = Σ y·y_ref / Σ y²``.
-
-    The least-squares solution of ``min_g ‖g·y − y_ref‖``, computed in float64.
-    Multiplying the crossbar outputs by it is *global drift compensation*: PCM
-    drift ``G·((t + t0)/t0)^(−ν)`` with one ν shrinks every weight by the same
-    factor, which one gain, measured on a reference input, undoes (IBM's global
-    drift compensation: Joshi et al., Nat. Commun. 11, 2473, 2020).
-    """
-    y = _checks.finite_array("y", y)
-    y_ref = _checks.finite_array("y_ref", y_ref)
-    if y.shape != y_ref.shape:
-        raise ValueError(f"y and y_ref must have one shape, got {y.shape} and {y_ref.shape}")
-    power = float(np.sum(y * y))
-    if power == 0:
-        raise ValueError("y is all zeros: no gain maps it onto y_ref")
-    return float(np.sum(y * y_ref)) / power
 
 
 # --------------------------------------------------------------------------- mapping (NumPy or TF)
