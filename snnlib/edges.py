@@ -68,7 +68,7 @@ from scipy import ndimage
 
 from snnlib import _checks, encoders
 from snnlib._quiet import tf
-from snnlib.crossbar import Crossbar, pair_readout
+from snnlib.crossbar import Crossbar, read_pair
 from snnlib.images import load_image
 from snnlib.neurons import decay_and_gain, lif_update
 from snnlib.options import ENCODINGS, KERNELS, MAX_STEPS, RESETS
@@ -79,6 +79,7 @@ CROSSBAR_OPTIONS = ("mapping", "levels", "programming", "d2d_sigma", "read_noise
 
 __all__ = [
     "KERNELS", "ENCODINGS", "EdgeResult", "EdgeExtractor", "extract_edges", "kernel_bank",
+    "encode_image", "crossbar_convolution", "on_off_lif",
     "auto_gain_reference", "working_set_bytes", "check_working_set", "MEMORY_BUDGET",
     "sobel_magnitude",
     # re-exported from snnlib.data, snnlib.metrics and snnlib.energy (see the end of this module)
@@ -93,26 +94,47 @@ def _gaussian(size: int, sigma: float) -> np.ndarray:
     return g / g.sum()
 
 
-def kernel_bank(kernel: str) -> np.ndarray:
-    """Edge kernels as ``[k, k, C]`` weights, each normalised so its positive weights sum to 1.
+#: Largest kernel side (px) and channel count accepted for a kernel given as an array.
+MAX_KERNEL_SIZE, MAX_KERNEL_CHANNELS = 15, 16
+
+
+def kernel_bank(kernel: str | Any) -> np.ndarray:
+    """Edge kernels as ``[k, k, C]`` weights, each channel normalised so that the larger of its positive
+    and negative weight sums is 1 (the largest one-step response of a channel is 1 weight unit).
 
     * ``"sobel"``: C = 2, the horizontal and vertical Sobel derivatives
       ``[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]] / 4`` and its transpose.
     * ``"dog"``: C = 1, a 5×5 difference of Gaussians, centre σ = 0.8 px minus
       surround σ = 1.6 px (ON-centre; Marr & Hildreth 1980).
     * ``"laplacian"``: C = 1, ``[[0, -1, 0], [-1, 4, -1], [0, -1, 0]] / 4`` (ON-centre).
+    * an array ``[k, k, C]`` (or ``[k, k]``), k odd, up to 15 px and 16 channels: your own (or learned)
+      kernels, normalised the same way.
     """
-    _checks.one_of("kernel", kernel, KERNELS)
-    if kernel == "sobel":
-        kx = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
-        bank = np.stack([kx, kx.T], axis=-1)
-    elif kernel == "laplacian":
-        bank = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], dtype=float)[..., None]
+    if isinstance(kernel, str):
+        _checks.one_of("kernel", kernel, KERNELS)
+        if kernel == "sobel":
+            kx = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
+            bank = np.stack([kx, kx.T], axis=-1)
+        elif kernel == "laplacian":
+            bank = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], dtype=float)[..., None]
+        else:
+            dog = _gaussian(5, 0.8) - _gaussian(5, 1.6)
+            bank = (dog - dog.mean())[..., None]  # zero sum: a flat image gives no response
     else:
-        dog = _gaussian(5, 0.8) - _gaussian(5, 1.6)
-        bank = (dog - dog.mean())[..., None]  # zero sum: a flat image gives no response
+        bank = _checks.finite_array("kernel", kernel, ndim=(2, 3))
+        if bank.ndim == 2:
+            bank = bank[..., None]
+        k, k2, c = bank.shape
+        if k != k2 or k % 2 == 0 or k > MAX_KERNEL_SIZE or c > MAX_KERNEL_CHANNELS:
+            raise ValueError(f"kernel must be a name ({', '.join(KERNELS)}) or an array [k, k, C] with k odd "
+                             f"(at most {MAX_KERNEL_SIZE}) and at most {MAX_KERNEL_CHANNELS} channels, "
+                             f"got shape {bank.shape}")
     pos = np.clip(bank, 0, None).sum(axis=(0, 1), keepdims=True)
-    return bank / pos
+    neg = np.clip(-bank, 0, None).sum(axis=(0, 1), keepdims=True)
+    scale = np.maximum(pos, neg)
+    if np.any(scale == 0):
+        raise ValueError("kernel has a channel whose weights are all zero; drop that channel")
+    return bank / scale
 
 
 def sobel_magnitude(image: Any) -> np.ndarray:
@@ -179,18 +201,105 @@ def _on_off_counts(currents, gain, threshold, reset):
 
 
 @tf.function(jit_compile=True)
-def _lif_edges(currents, gain, threshold, reset, kernel):
+def _lif_edges(currents, gain, threshold, reset):
     """LIF counts [H, W, 2C] (ON of each channel, then OFF) → (counts, edge map [H, W] in [0, 1], total)."""
     counts = _on_off_counts(currents, gain, threshold, reset)
-    c = counts.shape[-1] // 2
-    per_channel = counts[..., :c] + counts[..., c:]  # ON + OFF of each kernel channel
-    if kernel == "sobel":
-        strength = tf.sqrt(tf.reduce_sum(tf.square(per_channel), axis=-1))
-    else:
-        strength = per_channel[..., 0]
-    top = tf.reduce_max(strength)
-    edges = tf.math.divide_no_nan(strength, top)
+    edges = _combine(counts)
     return counts, edges, tf.reduce_sum(counts)
+
+
+def _combine(counts: tf.Tensor) -> tf.Tensor:
+    """The digital read-out after the spiking layer: ON + OFF per channel, the L2 norm over the channels
+    (Sobel: √((n⁺ₓ + n⁻ₓ)² + (n⁺ᵧ + n⁻ᵧ)²); one centre-surround channel: n_ON + n_OFF), divided by its maximum."""
+    c = counts.shape[-1] // 2
+    per_channel = counts[..., :c] + counts[..., c:]
+    strength = tf.sqrt(tf.reduce_sum(tf.square(per_channel), axis=-1))
+    return tf.math.divide_no_nan(strength, tf.reduce_max(strength))
+
+
+def on_off_lif(currents: Any, *, tau: float = 5.0, threshold: float = 0.5, reset: str = "zero",
+               dt: float = 1.0) -> tuple[np.ndarray, np.ndarray, int]:
+    """Stage 4 and 5: ON (fed +I) and OFF (fed −I) LIF neurons over ``currents`` [T, H, W, C]
+    (units of threshold), and the combination into an edge map.
+
+    Returns ``(counts [H, W, 2C], edges [H, W] in [0, 1], total spikes)``. The scan is one
+    XLA program per shape (τ and θ enter as tensors: new values do not recompile).
+    """
+    tau, threshold, reset, dt = check_run_args(tau, threshold, reset, dt)
+    x = tf.convert_to_tensor(currents, tf.float32)
+    if x.shape.rank != 4:
+        raise ValueError(f"currents must be [T, H, W, C], got shape {tuple(x.shape)}")
+    _, gain = decay_and_gain(tau, dt, "exact")
+    counts, edges, total = _lif_edges(x, tf.constant(float(gain), tf.float32), tf.constant(threshold, tf.float32),
+                                      reset)
+    return counts.numpy(), edges.numpy(), int(total.numpy())
+
+
+def encode_image(image: Any, steps: int, encoding: str = "rate", *, max_rate: float = 1.0,
+                 seed: int = 0) -> tf.Tensor:
+    """Stage 2: spikes ``[T, H, W]`` (uint8 0/1) of an image in [0, 1] with one of :data:`ENCODINGS`
+    (``"rate"`` Bernoulli, seeded; ``"deterministic"`` sigma-delta; ``"latency"``), through
+    :func:`snnlib.encoders.encode`. ``max_rate`` is the spike probability per step of a white pixel."""
+    _checks.one_of("encoding", encoding, ENCODINGS)
+    code = encoders.resolve_code(encoding)
+    params = {k: v for k, v in dict(max_rate=max_rate, seed=seed).items() if k in encoders.CODES[code].params}
+    return tf.cast(encoders.encode(image, steps, encoding, **params), tf.uint8)
+
+
+def crossbar_convolution(spikes: Any, crossbar: Crossbar, *, chip_seed: int = 0, gain: float = 1.0,
+                         pad_to: tuple[int, int] | None = None) -> tf.Tensor:
+    """Stage 3: every pixel's crossbar read, all T frames, ``gain·(I⁺ − I⁻)/(v_read·k)`` [T, H, W, C].
+
+    Each pixel's k×k neighbourhood is the set of rows of the programmed ``crossbar``'s column
+    pairs (rows ``k·k``, one column pair per kernel channel): with row voltages ``v = v_read·s``
+    (V), :func:`~snnlib.crossbar.read_pair` with a ``conv2d`` contraction gives ``I± = Σ_q v_q·G±_q``
+    (A) and the chip's periphery — read noise ``σ·sqrt(Σ_q v_q²·G_q²)·z`` on ``I⁺`` and ``I⁻``
+    (one shared draw for the reference column), then each column's ADC, whose range is the joint
+    [min, max] of ``I⁺`` and ``I⁻`` over the whole ``[T, H, W]`` read. The border is mirrored
+    (TensorFlow ``REFLECT``). Frames are read :data:`READ_CHUNK` at a time (bounded memory); the
+    noise of frames ``t0 … t0 + READ_CHUNK − 1`` is seeded ``[chip_seed, 7919 + t0]``, so it depends
+    on the seed only. With an ADC the read runs twice: once for the range, once to quantise.
+    ``pad_to`` = (H', W') zero-pads the result at the bottom and right.
+    """
+    xb = crossbar
+    rows, c = xb.g_pos.shape
+    k = int(round(rows**0.5))
+    if k * k != rows:
+        raise ValueError(f"the crossbar must have k·k rows (a k×k kernel per column pair), got {rows}")
+    spikes = tf.convert_to_tensor(spikes)
+    steps, h, w = spikes.shape
+
+    def kernel(g: np.ndarray) -> tf.Tensor:  # [k·k, n] (S) → conv2d filter [k, k, 1, n]
+        return tf.constant(g.reshape(k, k, 1, -1), tf.float32)
+
+    def conv(a: tf.Tensor, g: tf.Tensor) -> tf.Tensor:  # Σ over each pixel's neighbourhood
+        return tf.nn.conv2d(a, g, strides=1, padding="VALID")
+
+    g_pos, g_neg = kernel(xb.g_pos), kernel(xb.g_neg_columns)
+    t_neg = kernel(xb.g_neg)
+
+    def read(t0: int, **adc: Any) -> tuple[tf.Tensor, tf.Tensor]:  # (I⁺, I⁻) in A of frames t0…
+        volts = _pad(tf.cast(spikes[t0:t0 + READ_CHUNK], tf.float32)[..., None] * xb.v_read, k)  # V
+        return read_pair(volts, g_pos, t_neg, g_pos, g_neg, read_noise=xb.read_noise,
+                         seed=[chip_seed, 7919 + t0], contract=conv, **adc)
+
+    starts = range(0, steps, READ_CHUNK)
+    adc: dict[str, Any] = {}
+    if xb.adc_bits is not None:
+        lo, hi = np.inf, -np.inf
+        for t0 in starts:
+            i_pos, i_neg = read(t0)
+            lo = min(lo, float(tf.minimum(tf.reduce_min(i_pos), tf.reduce_min(i_neg))))
+            hi = max(hi, float(tf.maximum(tf.reduce_max(i_pos), tf.reduce_max(i_neg))))
+        adc = dict(adc_bits=xb.adc_bits, adc_range=(lo, hi))
+    scale = gain / (xb.v_read * xb.k)
+    hh, ww = pad_to if pad_to is not None else (h, w)
+    room = [[0, 0], [0, hh - h], [0, ww - w], [0, 0]]
+    frames = []
+    for t0 in starts:
+        i_pos, i_neg = read(t0, **adc)
+        frames.append(tf.pad(tf.cast((i_pos - i_neg) * scale, tf.float32), room))
+    return tf.concat(frames, axis=0)
 
 
 # ----------------------------------------------------------------------------- memory and gain
@@ -318,7 +427,8 @@ class EdgeExtractor:
         self.steps = _checks.positive_int("steps", steps)
         if self.steps > MAX_STEPS:
             raise ValueError(f"steps must be at most {MAX_STEPS}, got {steps}; more steps only cost time")
-        self.kernel = _checks.one_of("kernel", kernel, KERNELS)
+        self.kernel_weights = kernel_bank(kernel)  # validates a name or an array
+        self.kernel = kernel if isinstance(kernel, str) else "custom"
         self.encoding = _checks.one_of("encoding", encoding, ENCODINGS)
         self.max_rate = _checks.in_range("max_rate", max_rate, 1e-6, 1.0)
         self.seed = _checks.seed_value("seed", seed)
@@ -335,8 +445,7 @@ class EdgeExtractor:
         if gain != "auto":
             gain = _checks.positive("gain", gain)
         self.image = load_image(image, max_size=max_size)
-        bank = kernel_bank(self.kernel)
-        self.kernel_weights = bank
+        bank = self.kernel_weights
         k, _, c = bank.shape
         check_working_set(self.image.shape, self.steps, c, self.encoding,
                           read_noise=bool(crossbar.get("read_noise")))
@@ -344,7 +453,7 @@ class EdgeExtractor:
         self.device = self.crossbar.device
 
         # 0/1 spikes kept as uint8 (a quarter of float32); the read converts a few frames at a time
-        spikes = tf.cast(self._encode(), tf.uint8)
+        spikes = encode_image(self.image, self.steps, self.encoding, max_rate=self.max_rate, seed=self.seed)
         self.input_spikes = int(tf.reduce_sum(tf.cast(spikes, tf.int64)).numpy())  # exact for any count
         if self.encoding == "latency":
             # the time-mean of the ideal current, and the mean |current| each neuron actually receives:
@@ -371,66 +480,10 @@ class EdgeExtractor:
         padded = self._padded_currents
         return padded if padded.shape[1:3] == (h, w) else padded[:, :h, :w]
 
-    # ------------------------------------------------------------------ cached stage
-    def _encode(self) -> tf.Tensor:
-        x, T = self.image, self.steps
-        if self.encoding == "rate":
-            return encoders.rate(x, T, max_rate=self.max_rate, seed=self.seed)
-        if self.encoding == "deterministic":
-            return encoders.deterministic_rate(x, T, max_rate=self.max_rate)
-        return encoders.latency(x, T)
-
     def _crossbar_currents(self, spikes: tf.Tensor) -> tf.Tensor:
-        """Column currents of every pixel's crossbar read, all T frames, in threshold units.
-
-        Each pixel's k×k neighbourhood is the set of rows of its column pair: with row
-        voltages ``v = v_read·s`` (V), ``I± = Σ_q v_q·G±_q`` (A) are two ``conv2d`` of the
-        spikes with the conductance kernels. The periphery is the one of
-        :class:`~snnlib.crossbar.Crossbar` (:func:`~snnlib.crossbar.pair_readout`):
-        read noise ``σ·sqrt(Σ_q v_q²·G_q²)·z`` on ``I⁺`` and on ``I⁻`` separately (one
-        shared draw for the reference column), then each column's ADC, whose range is the
-        joint [min, max] of ``I⁺`` and ``I⁻`` over this whole ``[T, H, W]`` read (not per
-        frame or pixel). The frames are read :data:`READ_CHUNK` at a time (bounded memory);
-        the noise of frames ``t0 … t0 + READ_CHUNK − 1`` is seeded ``[chip_seed, 7919 + t0]``,
-        so it depends on the seed only, not on the image size. With an ADC the read runs
-        twice: once for the range, once to quantise. Returns ``gain·(I⁺ − I⁻)/(v_read·k)``
-        [T, H, W, C].
-        """
-        xb = self.crossbar
-        k, _, c = self.kernel_weights.shape
-
-        def kernel(g: np.ndarray) -> tf.Tensor:  # [k·k, n] (S) → conv2d filter [k, k, 1, n]
-            return tf.constant(g.reshape(k, k, 1, -1), tf.float32)
-
-        def conv(a: tf.Tensor, g: tf.Tensor) -> tf.Tensor:  # Σ over each pixel's neighbourhood
-            return tf.nn.conv2d(a, g, strides=1, padding="VALID")
-
-        both, g_pos, g_neg = (kernel(np.concatenate([xb.g_pos, xb.g_neg], axis=1)), kernel(xb.g_pos),
-                              kernel(xb.g_neg_columns))
-
-        def read(t0: int, **adc: Any) -> tuple[tf.Tensor, tf.Tensor]:  # (I⁺, I⁻) in A of frames t0…
-            volts = _pad(tf.cast(spikes[t0:t0 + READ_CHUNK], tf.float32)[..., None] * xb.v_read, k)  # V
-            i_both = conv(volts, both)  # one pass: I⁺ then I⁻
-            return pair_readout(i_both[..., :c], i_both[..., c:], volts, g_pos, g_neg, read_noise=xb.read_noise,
-                                seed=[self.chip_seed, 7919 + t0], contract=conv, **adc)
-
-        starts = range(0, self.steps, READ_CHUNK)
-        adc: dict[str, Any] = {}
-        if xb.adc_bits is not None:
-            lo, hi = np.inf, -np.inf
-            for t0 in starts:
-                i_pos, i_neg = read(t0)
-                lo = min(lo, float(tf.minimum(tf.reduce_min(i_pos), tf.reduce_min(i_neg))))
-                hi = max(hi, float(tf.maximum(tf.reduce_max(i_pos), tf.reduce_max(i_neg))))
-            adc = dict(adc_bits=xb.adc_bits, adc_range=(lo, hi))
-        scale = self.gain / (xb.v_read * xb.k)
         h, w = self.image.shape
-        room = [[0, 0], [0, _bucket(h) - h], [0, _bucket(w) - w], [0, 0]]
-        frames = []
-        for t0 in starts:
-            i_pos, i_neg = read(t0, **adc)
-            frames.append(tf.pad(tf.cast((i_pos - i_neg) * scale, tf.float32), room))
-        return tf.concat(frames, axis=0)
+        return crossbar_convolution(spikes, self.crossbar, chip_seed=self.chip_seed, gain=self.gain,
+                                    pad_to=(_bucket(h), _bucket(w)))
 
     # ------------------------------------------------------------------ slider stage
     def run(self, *, tau: float = 5.0, threshold: float = 0.5, reset: str = "zero", dt: float = 1.0) -> EdgeResult:
@@ -440,7 +493,7 @@ class EdgeExtractor:
         _, gain = decay_and_gain(tau, dt, "exact")
         counts, edges, total = _lif_edges(
             self._padded_currents, tf.constant(float(gain), tf.float32),
-            tf.constant(threshold, tf.float32), reset, self.kernel)
+            tf.constant(threshold, tf.float32), reset)
         h, w = self.image.shape  # the padding neurons get no current and never fire: crop them off
         return EdgeResult(
             original=self.image,

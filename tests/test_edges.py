@@ -324,3 +324,48 @@ def test_quality_metrics_refuse_nan_and_huge_tolerances(shapes):
         best_f1(np.full(shapes[1].shape, np.nan), shapes[1])
     with pytest.raises(ValueError, match="tolerance"):
         edge_scores(shapes[1], shapes[1], tolerance=10**5)
+
+
+# --------------------------------------------------------------------------- one chip, three reads
+@pytest.mark.parametrize("options", [
+    dict(device="hfox", levels=16, d2d_sigma=0.15, stuck_on_rate=0.05),
+    dict(device="ag_si", programming="pulses", mapping="reference", stuck_off_rate=0.1),
+    dict(device="pcm", levels=32, drift_time=600.0, adc_bits=6),
+])
+def test_one_matrix_one_seed_same_currents_in_crossbar_dense_and_edge_convolution(options):
+    from snnlib import encoders
+    from snnlib.crossbar import Crossbar, CrossbarDense
+
+    rng = np.random.default_rng(5)
+    bank = kernel_bank(rng.normal(size=(3, 3, 2)))  # an arbitrary (learned-like) kernel bank
+    image = rng.random((9, 11))
+    ex = EdgeExtractor(image, steps=4, kernel=bank, encoding="deterministic", gain=1.0, chip_seed=11, **options)
+    got = ex.currents.numpy().reshape(-1, 2)  # weight units (gain 1)
+    spikes = encoders.deterministic_rate(image, 4).numpy()
+    padded = np.pad(spikes, ((0, 0), (1, 1), (1, 1)), mode="reflect")
+    rows = np.stack([padded[:, dy:dy + 9, dx:dx + 11] for dy in range(3) for dx in range(3)], -1).reshape(-1, 9)
+    xb = Crossbar(bank.reshape(9, 2), seed=11, **options)
+    want = xb.matmul(rows.astype(np.float32)).numpy()
+    tol = 1e-4 * np.abs(want).max()
+    if "adc_bits" in options:  # float32 ties may round to neighbouring ADC levels in rare reads
+        step = np.ptp(np.stack(xb.column_currents(rows))) / 63 / (xb.v_read * xb.k)
+        assert np.mean(np.abs(got - want) < tol) > 0.99 and np.abs(got - want).max() < 2.01 * step
+    else:
+        np.testing.assert_allclose(got, want, atol=tol)
+    dense = CrossbarDense(2, use_bias=False, seed=11, **options)
+    dense.build((None, 9))
+    dense.kernel.assign(bank.reshape(9, 2).astype(np.float32))
+    np.testing.assert_allclose(dense(rows.astype(np.float32)).numpy(), want, atol=tol if "adc_bits" not in options
+                               else 2.01 * step)
+
+
+def test_kernel_arrays_are_validated_and_normalised():
+    k = kernel_bank(np.array([[0.0, 1.0, 0.0], [1.0, -8.0, 1.0], [0.0, 1.0, 0.0]]))
+    assert k.shape == (3, 3, 1) and k.min() == pytest.approx(-1.0)
+    with pytest.raises(ValueError, match="k odd"):
+        kernel_bank(np.ones((4, 4, 1)))
+    with pytest.raises(ValueError, match="all zero"):
+        kernel_bank(np.zeros((3, 3, 2)))
+    r = extract_edges(synthetic_shapes(32)[0], kernel=kernel_bank("sobel") * 3.0, steps=8)
+    r0 = extract_edges(synthetic_shapes(32)[0], kernel="sobel", steps=8)
+    np.testing.assert_array_equal(r.edges, r0.edges)  # the same kernel, given as an array
