@@ -2,8 +2,10 @@
 
 Usage::
 
-    python -m snnlib.tools.execute_notebooks                 # every notebook in notebooks/
-    python -m snnlib.tools.execute_notebooks notebooks/01_*.ipynb
+    python tools/execute_notebooks.py                 # every notebook in notebooks/
+    python tools/execute_notebooks.py notebooks/01_*.ipynb
+
+(A maintainer's tool of the repository: it is not part of the installed ``snnlib`` package.)
 
 Each notebook runs in a fresh kernel of the current Python environment, in its
 own folder, with execution counts 1..n and no timing metadata, and is saved
@@ -21,7 +23,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def execute(path: Path, timeout: int = 600) -> float:

@@ -1,1 +1,0 @@
-"""Maintenance tools for the course (not needed by students)."""
