@@ -8,18 +8,54 @@ The one exception is Keras's own ``keras.layers.RNN``, which wants
 Units: time in ms (``dt``, ``tau``), conductance in S, voltage in V, current in A
 (the LIF membrane itself is dimensionless: potential and input in units of the
 threshold scale).
+
+``import snnlib`` is cheap: it does not import TensorFlow. The public names
+below (and the submodules, ``snnlib.edges`` …) are imported on first use
+(PEP 562), so ``python -m snnlib -h`` answers at once and TensorFlow is loaded
+only by the parts that need it. The two environment defaults that keep
+TensorFlow's C++ start-up log quiet and its float sums reproducible are set
+here, before anything can import TensorFlow; a value the user set wins.
 """
 
-from snnlib import _quiet  # noqa: F401  (silences TensorFlow's start-up log)
+import importlib
+import importlib.util
+import os
+import pkgutil
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 __version__ = "0.1.0"
 
-from snnlib.crossbar import Crossbar, CrossbarDense, crossbar_currents  # noqa: E402
-from snnlib.edges import EdgeExtractor, EdgeResult, extract_edges  # noqa: E402
-from snnlib.memristor import PRESETS, HPMemristor, VTEAMMemristor, get_device  # noqa: E402
-from snnlib.neurons import LIFCell, simulate  # noqa: E402
-
+#: public name -> submodule that defines it
+_PUBLIC = {
+    "LIFCell": "neurons", "simulate": "neurons",
+    "HPMemristor": "memristor", "VTEAMMemristor": "memristor", "PRESETS": "memristor",
+    "get_device": "memristor",
+    "Crossbar": "crossbar", "CrossbarDense": "crossbar", "crossbar_currents": "crossbar",
+    "EdgeExtractor": "edges", "EdgeResult": "edges", "extract_edges": "edges",
+}
 __all__ = [
     "LIFCell", "simulate", "HPMemristor", "VTEAMMemristor", "PRESETS", "get_device", "Crossbar",
     "CrossbarDense", "crossbar_currents", "EdgeExtractor", "EdgeResult", "extract_edges",
 ]
+
+
+def _submodules() -> list[str]:
+    """The public submodules (``edges``, ``images`` …), found on disk: reachable as ``snnlib.edges``."""
+    return [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # next time a plain attribute, no __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | set(_submodules()))

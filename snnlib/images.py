@@ -11,13 +11,22 @@ an array, and always returns a 2-D ``float32`` array ``[H, W]`` with values in
   (:math:`Y' = \\alpha Y + (1 - \\alpha)`), as a viewer shows them on a page; the
   colour under a transparent pixel is often arbitrary (black), and dropping the
   alpha channel would turn it into false edges;
-- the EXIF orientation tag is applied (``ImageOps.exif_transpose``), so a phone
-  photo comes out the way up it was taken;
+- the EXIF orientation tag is applied (the transpositions of
+  ``ImageOps.exif_transpose``), so a phone photo comes out the way up it was taken;
 - an image whose long side exceeds ``max_size`` is downscaled with a Lanczos
   filter, keeping the aspect ratio. Nothing is printed and no warning is raised
   (notebook outputs stay clean): the ``"snnlib.images"`` logger records it at
   INFO level, and :func:`load_image_info` returns the details in an
-  :class:`ImageInfo`.
+  :class:`ImageInfo`;
+- a big file is shrunk *before* it becomes floating point, so that memory stays
+  bounded (a 9459×9459 RGB PNG, the largest Pillow accepts, needs under 1 GB):
+  a JPEG is decoded directly at 1/2, 1/4 or 1/8 size (``Image.draft``, which also
+  hands over the luma plane Y of the file's YCbCr), any other file is box-averaged
+  by an integer factor at 8 or 16 bits (``Image.reduce``, with premultiplied
+  alpha, so compositing over white afterwards equals compositing first), and only
+  the reduced image goes through the float luma and the final Lanczos step;
+- an animated GIF/PNG/WebP or a multipage TIFF gives its first frame;
+  :attr:`ImageInfo.frames` says how many there were.
 
 Every problem raises :class:`ImageError` (a ``ValueError``) with a one-line
 message saying what is wrong and how to fix it. Pillow's guards stay on: the
@@ -29,19 +38,22 @@ even in Pillow's warning band, the image is refused), and
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import logging
 import math
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-__all__ = ["ImageError", "ImageInfo", "load_image", "load_image_info", "to_uint8", "save_png", "MIN_SIZE"]
+__all__ = ["ImageError", "ImageInfo", "load_image", "load_image_info", "check_image_path", "to_uint8",
+           "save_png", "MIN_SIZE"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +88,8 @@ class ImageInfo:
         True when an EXIF orientation tag changed the image.
     had_alpha : bool
         True when transparency was composited over white.
+    frames : int
+        Number of frames (pages) in the file; only the first is used.
     """
 
     source: str
@@ -85,6 +99,7 @@ class ImageInfo:
     downscaled: bool
     exif_rotated: bool
     had_alpha: bool
+    frames: int = 1
 
     @property
     def scale(self) -> float:
@@ -143,29 +158,73 @@ def load_image_info(source: Any, *, max_size: int | None = 1024) -> tuple[np.nda
     """
     max_size = _max_size(max_size)
     if isinstance(source, (str, os.PathLike)):
-        gray, mode, rotated, had_alpha = _read_file(Path(source))
         name = str(source)
+        path = check_image_path(source)
+        d = _decode(lambda: Image.open(path), name, max_size, own=True)
     elif isinstance(source, Image.Image):
-        gray, mode, rotated, had_alpha = _decode(lambda: contextlib.nullcontext(source), "the image")
         name = "<PIL image>"
+        d = _decode(lambda: contextlib.nullcontext(source), "the image", max_size, own=False)
     elif isinstance(source, (bytes, bytearray, memoryview)):
         name = "the uploaded file"
         if len(source) == 0:
             raise ImageError(f"{name} is empty (0 bytes), not an image; choose a photo file")
         data = bytes(source)
-        gray, mode, rotated, had_alpha = _decode(lambda: Image.open(io.BytesIO(data)), name)
+        d = _decode(lambda: Image.open(io.BytesIO(data)), name, max_size, own=True)
     else:
         gray, mode, had_alpha = _from_array(source)
-        rotated, name = False, "<array>"
-    original = (int(gray.shape[0]), int(gray.shape[1]))
-    _check_size(original, name)
-    gray, downscaled = _fit(gray, max_size)
-    info = ImageInfo(source=name, mode=mode, original_shape=original, shape=(gray.shape[0], gray.shape[1]),
-                     downscaled=downscaled, exif_rotated=rotated, had_alpha=had_alpha)
+        original = (int(gray.shape[0]), int(gray.shape[1]))
+        _check_size(original, "<array>")
+        target = _target(original, max_size)
+        d = _Decoded(_resize(gray, target), mode, original, False, had_alpha, 1)
+        name = "<array>"
+    gray, original = d.gray, d.original
+    downscaled = max_size is not None and max(original) > max_size
+    info = ImageInfo(source=name, mode=d.mode, original_shape=original, shape=(gray.shape[0], gray.shape[1]),
+                     downscaled=downscaled, exif_rotated=d.rotated, had_alpha=d.had_alpha, frames=d.frames)
     if downscaled:
         logger.info("downscaled %s from %d×%d to %d×%d pixels (max_size=%d)",
                     name, original[1], original[0], gray.shape[1], gray.shape[0], max_size)
     return gray, info
+
+
+def check_image_path(source: str | os.PathLike) -> Path:
+    """Return ``Path(source)`` if it names a regular, non-empty file, else raise :class:`ImageError`.
+
+    Only the file system is asked (``os.stat``); nothing is opened, so the command
+    line can check its input in a few microseconds, before any work starts. A
+    named pipe or a device (``/dev/urandom``) is refused here: opening one would
+    block or read forever.
+    """
+    text = os.fspath(source)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if text == "":
+        raise ImageError(f"the image path is empty ({text!r}); give the path of a photo, e.g. {_DEFAULT_PHOTO}")
+    path = Path(text)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise ImageError(f"{path} is a symbolic link to {_link_target(path)}, which does not exist; "
+                             "fix the link or pass the photo itself") from None
+        raise ImageError(f"no such file: {path}; check the path or put your photo at {_DEFAULT_PHOTO}") from None
+    except NotADirectoryError:
+        raise ImageError(f"no such file: {path} (a folder on its path is a file); check the path") from None
+    except PermissionError:
+        raise ImageError(f"cannot read {path}: permission denied on a folder of its path; "
+                         "check the permissions") from None
+    except (OSError, ValueError) as err:  # ELOOP, ENAMETOOLONG, an embedded NUL …
+        raise ImageError(f"cannot open {_short_path(path)}: {_os_reason(err)}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageError(f"{path} is a directory, not an image file; pass the path of a photo inside it")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise ImageError(f"{path} is {kind}, not an image file; pass the path of a photo file")
+    if st.st_size == 0:
+        raise ImageError(f"{path} is an empty (0-byte) file, not an image; re-download or re-save the photo")
+    return path
 
 
 def to_uint8(img: Any) -> np.ndarray:
@@ -200,25 +259,57 @@ def save_png(img: Any, path: str | os.PathLike) -> Path:
 # ----------------------------------------------------------------------------- files
 
 
-def _read_file(path: Path) -> tuple[np.ndarray, str, bool, bool]:
-    if not path.exists():
-        raise ImageError(f"no such file: {path}; check the path or put your photo at {_DEFAULT_PHOTO}")
-    if path.is_dir():
-        raise ImageError(f"{path} is a directory, not an image file; pass the path of a photo inside it")
-    if path.stat().st_size == 0:
-        raise ImageError(f"{path} is an empty (0-byte) file, not an image; re-download or re-save the photo")
-    return _decode(lambda: Image.open(path), str(path))
+class _Decoded(NamedTuple):
+    gray: np.ndarray
+    mode: str
+    original: tuple[int, int]
+    rotated: bool
+    had_alpha: bool
+    frames: int
 
 
-def _decode(open_image: Any, path: str) -> tuple[np.ndarray, str, bool, bool]:
-    """Open (``open_image()`` gives a context-managed Pillow image), decode and convert, with every
-    Pillow failure turned into a one-line :class:`ImageError` naming ``path``."""
+_TRANSPOSE = {  # EXIF orientation -> the transposition that makes the image upright (as ImageOps.exif_transpose)
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return repr(os.readlink(path))
+    except OSError:
+        return "a missing file"
+
+
+def _short_path(path: Any, limit: int = 80) -> str:
+    text = str(path)
+    return text if len(text) <= limit else text[: limit // 2] + "…" + text[-limit // 2:]
+
+
+def _os_reason(err: BaseException) -> str:
+    """A one-line reason for an OSError (``strerror`` with advice for the common ones)."""
+    code = getattr(err, "errno", None)
+    if code == errno.ENAMETOOLONG:
+        return "a name in the path is too long (most file systems allow 255 bytes per name)"
+    if code == errno.ELOOP:
+        return "too many levels of symbolic links (a link loop?)"
+    if code == errno.ENOSPC:
+        return "no space left on the disk"
+    if isinstance(err, ValueError):
+        return _one_line(err)
+    return getattr(err, "strerror", None) or _one_line(err)
+
+
+def _decode(open_image: Any, path: str, max_size: int | None, *, own: bool) -> _Decoded:
+    """Open (``open_image()`` gives a context-managed Pillow image), decode, shrink and convert, with every
+    Pillow failure turned into a one-line :class:`ImageError` naming ``path``. ``own``: the image is ours
+    to change (``draft``); a caller's Pillow image is only read."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with open_image() as im:
-                im.load()  # decode now, so that truncated data raises here
-                return _from_pil(im, path)
+                return _from_pil(im, path, max_size, own)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
@@ -233,7 +324,15 @@ def _decode(open_image: Any, path: str) -> tuple[np.ndarray, str, bool, bool]:
         ) from None
     except PermissionError:
         raise ImageError(f"cannot read {path}: permission denied; check the file's permissions") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as err:
+    except MemoryError:
+        raise ImageError(f"{path} needs more memory to decode than is free; shrink it first") from None
+    except OSError as err:
+        if getattr(err, "errno", None) in (errno.ENAMETOOLONG, errno.ELOOP, errno.EISDIR, errno.ENXIO):
+            raise ImageError(f"cannot open {_short_path(path)}: {_os_reason(err)}") from None
+        raise ImageError(
+            f"{path} is truncated or corrupt ({_one_line(err)}); re-download or re-save the image"
+        ) from None
+    except (SyntaxError, ValueError, EOFError) as err:
         raise ImageError(
             f"{path} is truncated or corrupt ({_one_line(err)}); re-download or re-save the image"
         ) from None
@@ -244,37 +343,132 @@ def _one_line(err: BaseException) -> str:
     return text or type(err).__name__
 
 
-def _from_pil(im: Image.Image, name: str) -> tuple[np.ndarray, str, bool, bool]:
-    """Grayscale float32 [0, 1] pixels of a Pillow image, after EXIF rotation."""
-    mode = im.mode
-    upright = ImageOps.exif_transpose(im)
-    rotated = upright.size != im.size or _orientation(im) not in (None, 1)
-    m = upright.mode
-    if m == "1":
-        return np.asarray(upright, dtype=np.float32), mode, rotated, False
-    if m == "L":
-        return (np.asarray(upright, dtype=np.float32) / 255.0), mode, rotated, False
-    if m.startswith("I;16"):
-        return (np.asarray(upright).astype(np.float32) / 65535.0), mode, rotated, False
-    if m == "I":  # 32-bit integer, as 16-bit PNGs and TIFFs may open: treat as 0…65535
-        return np.clip(np.asarray(upright, dtype=np.float64) / 65535.0, 0, 1).astype(np.float32), mode, rotated, False
-    if m == "F":
-        gray = _float_unit(np.asarray(upright, dtype=np.float64), name)
-        return gray.astype(np.float32), mode, rotated, False
-    if m in ("LA", "La"):
-        la = np.asarray(upright.convert("LA"), dtype=np.float64) / 255.0
-        return _over_white(la[..., 0], la[..., 1]).astype(np.float32), mode, rotated, True
-    has_alpha = "A" in m or "a" in m or (m == "P" and "transparency" in upright.info)
+def _frames(im: Image.Image) -> int:
     try:
-        rgb = upright.convert("RGBA" if has_alpha else "RGB")
+        return max(1, int(getattr(im, "n_frames", 1)))
+    except Exception:  # a broken later frame only means "we cannot count them"; frame 0 is what we use
+        return 1
+
+
+def _from_pil(im: Image.Image, name: str, max_size: int | None, own: bool) -> _Decoded:
+    """Grayscale float32 [0, 1] pixels of a Pillow image, upright (EXIF), at most ``max_size`` long.
+
+    A small image takes the exact path: decoded, rotated, converted in floating point. A big one is
+    shrunk first, while still 8 or 16 bits (see the module docstring), and converted afterwards.
+    """
+    mode = im.mode
+    frames = _frames(im)
+    if frames > 1 and own:
+        im.seek(0)
+    w, h = im.size  # as stored, before EXIF rotation (and before a draft shrinks it)
+    big = max_size is not None and max(w, h) > max_size
+    if big and own and im.format in ("JPEG", "MPO"):
+        # decode at 1/2, 1/4 or 1/8 size, as luma Y for a colour JPEG, still at least the final size
+        th, tw = _target((h, w), max_size)
+        im.draft("L", (tw, th))
+    im.load()  # decode now, so that truncated data raises here
+    orientation = _orientation(im)
+    rotated = orientation in _TRANSPOSE
+    upright_shape = (w, h) if orientation in (5, 6, 7, 8) else (h, w)
+    _check_size(upright_shape, name)
+    if not big:
+        upright = im.transpose(_TRANSPOSE[orientation]) if rotated else im
+        gray, had_alpha = _gray(upright, name)
+        return _Decoded(gray, mode, upright_shape, rotated, had_alpha, frames)
+    target = _target(upright_shape, max_size)
+    small, had_alpha = _shrink(im, target[::-1] if orientation in (5, 6, 7, 8) else target, name)
+    if rotated:
+        small = small.transpose(_TRANSPOSE[orientation])
+    gray, _ = _gray(small, name)
+    return _Decoded(_resize(gray, target), mode, upright_shape, rotated, had_alpha, frames)
+
+
+def _has_alpha(im: Image.Image) -> bool:
+    m = im.mode
+    return "A" in m or "a" in m or (m == "P" and "transparency" in im.info)
+
+
+def _shrink(im: Image.Image, target: tuple[int, int], name: str) -> tuple[Image.Image, bool]:
+    """Box-average ``im`` by the largest integer factor that keeps it at least ``target`` (H, W), still in
+    integers: 8-bit L/RGB, premultiplied La/RGBa for transparency, 32-bit I for 16-bit data, F checked first."""
+    m = im.mode
+    had_alpha = _has_alpha(im)
+    if m == "1":
+        im = im.convert("L")
+    elif m.startswith("I;16"):
+        im = im.convert("I")
+    elif m == "F":
+        _float_unit(np.asarray(im), name)  # NaN or values outside [0, 1] are refused before averaging hides them
+    elif m in ("LA", "La"):
+        im = im.convert("La")
+    elif had_alpha:
+        if m not in ("RGBA", "RGBa"):
+            im = _convert(im, "RGBA", name)
+        if im.mode == "RGBA":
+            im = im.convert("RGBa")
+    elif m not in ("L", "I", "RGB"):
+        im = _convert(im, "RGB", name)
+    w, h = im.size
+    factor = max(1, min(w // target[1], h // target[0]))
+    if factor == 1:
+        return im, had_alpha
+    small = im.reduce(factor)
+    if small.mode == "F":  # a float sum may round a hair above 1
+        small = Image.fromarray(np.clip(np.asarray(small), 0.0, 1.0))
+    return small, had_alpha
+
+
+def _convert(im: Image.Image, mode: str, name: str) -> Image.Image:
+    try:
+        return im.convert(mode)
     except (ValueError, OSError):
-        raise ImageError(f"{name} uses colour mode {m!r}, which cannot be converted to RGB; "
+        raise ImageError(f"{name} uses colour mode {im.mode!r}, which cannot be converted to RGB; "
                          "save it as an RGB JPEG or PNG") from None
-    arr = np.asarray(rgb, dtype=np.float64) / 255.0
-    gray = arr[..., :3] @ _LUMA
-    if has_alpha:
-        gray = _over_white(gray, arr[..., 3])
-    return gray.astype(np.float32), mode, rotated, has_alpha
+
+
+#: rows of an RGB image converted to float at a time: bounds the float64 copies (an image up to
+#: this many pixels is converted in one piece, exactly as a single array expression)
+_CHUNK_PIXELS = 2**20
+
+
+def _gray(im: Image.Image, name: str) -> tuple[np.ndarray, bool]:
+    """Grayscale float32 [0, 1] of an (upright) Pillow image, and whether alpha was composited over white."""
+    m = im.mode
+    if m == "1":
+        return np.asarray(im, dtype=np.float32), False
+    if m == "L":
+        return (np.asarray(im, dtype=np.float32) / 255.0), False
+    if m.startswith("I;16"):
+        return (np.asarray(im).astype(np.float32) / 65535.0), False
+    if m == "I":  # 32-bit integer, as 16-bit PNGs and TIFFs may open: treat as 0…65535
+        return np.clip(np.asarray(im, dtype=np.float64) / 65535.0, 0, 1).astype(np.float32), False
+    if m == "F":
+        return _float_unit(np.asarray(im, dtype=np.float64), name).astype(np.float32), False
+    if m in ("LA", "La"):
+        if m == "La":  # premultiplied (a shrunk image): L·α + (1 − α) is already L_p + (1 − α)
+            la = np.asarray(im, dtype=np.float64) / 255.0
+            return (la[..., 0] + (1.0 - la[..., 1])).astype(np.float32), True
+        la = np.asarray(im.convert("LA"), dtype=np.float64) / 255.0
+        return _over_white(la[..., 0], la[..., 1]).astype(np.float32), True
+    has_alpha = _has_alpha(im)
+    if m == "RGBa":
+        rgb = im
+    else:
+        rgb = _convert(im, "RGBA" if has_alpha else "RGB", name)
+    w, h = rgb.size
+    gray = np.empty((h, w), np.float32)
+    rows = max(1, _CHUNK_PIXELS // max(w, 1))
+    for r0 in range(0, h, rows):
+        part = rgb if rows >= h else rgb.crop((0, r0, w, min(h, r0 + rows)))
+        arr = np.array(part, dtype=np.float64)
+        arr /= 255.0
+        g = arr[..., :3] @ _LUMA
+        if m == "RGBa":
+            g = g + (1.0 - arr[..., 3])
+        elif has_alpha:
+            g = _over_white(g, arr[..., 3])
+        gray[r0:r0 + arr.shape[0]] = g
+    return gray, has_alpha
 
 
 def _orientation(im: Image.Image) -> int | None:
@@ -373,13 +567,20 @@ def _check_size(shape: tuple[int, int], name: str) -> None:
         )
 
 
-def _fit(gray: np.ndarray, max_size: int | None) -> tuple[np.ndarray, bool]:
-    """Downscale so that the long side is ``max_size`` (Lanczos, aspect kept); clip to [0, 1]."""
-    h, w = gray.shape
+def _target(shape: tuple[int, int], max_size: int | None) -> tuple[int, int]:
+    """(H, W) that ``shape`` is downscaled to: the long side ``max_size``, the short one rounded, >= 3."""
+    h, w = shape
     if max_size is None or max(h, w) <= max_size:
-        return gray, False
+        return h, w
     s = max_size / max(h, w)
     new_h = max_size if h >= w else max(MIN_SIZE, math.floor(h * s + 0.5))
     new_w = max_size if w > h else max(MIN_SIZE, math.floor(w * s + 0.5))
-    small = Image.fromarray(gray.astype(np.float32)).resize((new_w, new_h), Image.Resampling.LANCZOS)
-    return np.clip(np.asarray(small, dtype=np.float32), 0.0, 1.0), True
+    return new_h, new_w
+
+
+def _resize(gray: np.ndarray, target: tuple[int, int]) -> np.ndarray:
+    """Resize to ``target`` (H, W) with Lanczos, in float32, clipped to [0, 1]; as is when already that size."""
+    if gray.shape == tuple(target):
+        return gray
+    small = Image.fromarray(gray.astype(np.float32)).resize((target[1], target[0]), Image.Resampling.LANCZOS)
+    return np.clip(np.asarray(small, dtype=np.float32), 0.0, 1.0)

@@ -103,20 +103,42 @@ def figure_png(fig: Any, dpi: int = 80) -> bytes:
     return buf.getvalue()
 
 
+#: Figure of :func:`side_by_side`, in inches: fixed width (two titled panels stay readable), height from
+#: the image's aspect ratio within these bounds; at dpi 100 the saved PNG is at most about 1000×1100 px.
+_SBS_WIDTH = 10.0
+_SBS_HEIGHT = (2.0, 11.0)
+#: Thinnest side, in inches, an image is drawn with at its true aspect; thinner ones are stretched.
+_SBS_MIN_SIDE = 0.5
+
+
 def side_by_side(result: Any, *, titles: tuple[str, str] | None = None) -> Any:
-    """Figure of the original photo beside its edge feature map (an :class:`~snnlib.edges.EdgeResult`)."""
-    h, w = result.original.shape
-    fig, axes = plt.subplots(1, 2, figsize=(10, 5 * h / w + 0.6))
+    """Figure of the original photo beside its edge feature map (an :class:`~snnlib.edges.EdgeResult`).
+
+    The figure is 10 inches wide and as tall as the aspect ratio asks, between 2 and 11 inches, so any
+    image (a 10000×10 strip too) gives a figure of bounded size. Pixels stay square unless that would
+    draw the image thinner than half an inch; then it fills its panel, stretched, and the y label says so.
+    """
+    h, w = result.original.shape[:2]
+    aspect = h / w
+    fig_h = min(max(5.0 * aspect + 0.6, _SBS_HEIGHT[0]), _SBS_HEIGHT[1])
+    fig, axes = plt.subplots(1, 2, figsize=(_SBS_WIDTH, fig_h))
+    # the panel each image gets (about: the rest is titles, labels and ticks), and the image in it at true aspect
+    box_w, box_h = (_SBS_WIDTH - 1.4) / 2, fig_h - 1.2
+    shown_w = min(box_w, box_h / aspect)
+    stretched = min(shown_w, shown_w * aspect) < _SBS_MIN_SIDE
     p = result.params
     if titles is None:
         titles = ("original (grayscale)",
                   f"edge feature map: τ = {p.get('tau', 0):g} ms, θ = {p.get('threshold', 0):g}, "
                   f"T = {p.get('steps', 0)}, {p.get('device', '')}")
     for ax, img, title in zip(axes, (result.original, result.edges), titles):
-        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+        if stretched:
+            ax.imshow(img, cmap="gray", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+        else:
+            ax.imshow(img, cmap="gray", vmin=0, vmax=1)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("x (px)")
-        ax.set_ylabel("y (px)")
+        ax.set_ylabel("y (px, stretched)" if stretched else "y (px)")
     fig.tight_layout()
     return fig
 
