@@ -29,16 +29,15 @@ __version__ = "0.1.0"
 
 #: public name -> submodule that defines it
 _PUBLIC = {
-    "LIFCell": "neurons", "simulate": "neurons",
+    "LIFCell": "neurons", "LIF": "neurons", "LIFParams": "neurons", "LIFState": "neurons", "simulate": "neurons",
     "HPMemristor": "memristor", "VTEAMMemristor": "memristor", "PRESETS": "memristor",
     "get_device": "memristor",
-    "Crossbar": "crossbar", "CrossbarDense": "crossbar", "crossbar_currents": "crossbar",
+    "Crossbar": "crossbar", "CrossbarDense": "crossbar", "CrossbarConv2D": "crossbar", "program": "crossbar",
+    "crossbar_currents": "crossbar",
+    "course_photo": "data",
     "EdgeExtractor": "edges", "EdgeResult": "edges", "extract_edges": "edges",
 }
-__all__ = [
-    "LIFCell", "simulate", "HPMemristor", "VTEAMMemristor", "PRESETS", "get_device", "Crossbar",
-    "CrossbarDense", "crossbar_currents", "EdgeExtractor", "EdgeResult", "extract_edges",
-]
+__all__ = list(_PUBLIC)
 
 
 def _submodules() -> list[str]:
