@@ -119,7 +119,8 @@ def _run(args: argparse.Namespace, outputs: _Outputs, *, tau: float, threshold: 
 
     # 3. the work
     _progress(f"encoding {args.image} ({steps} steps, {args.encoding} code) and programming the crossbar")
-    os.environ.setdefault("MPLBACKEND", "Agg")  # files only, no window
+    import matplotlib  # files only, no window; set in-process (an environment variable would leak into
+    matplotlib.use("Agg")  # every child process of a caller that runs main() in-process, e.g. test workers)
     from snnlib.edges import EdgeExtractor
     from snnlib.plots import side_by_side
 
