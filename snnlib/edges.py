@@ -70,8 +70,8 @@ from snnlib import _checks, encoders
 from snnlib._quiet import tf
 from snnlib.crossbar import Crossbar, read_pair
 from snnlib.images import load_image
-from snnlib.neurons import decay_and_gain, lif_update
-from snnlib.options import ENCODINGS, KERNELS, MAX_STEPS, RESETS
+from snnlib.neurons import LIFParams, decay_and_gain, lif_update
+from snnlib.options import ENCODINGS, KERNELS, MAX_STEPS
 
 #: Crossbar options the edge pipeline passes on (see :class:`snnlib.crossbar.Crossbar`).
 CROSSBAR_OPTIONS = ("mapping", "levels", "programming", "d2d_sigma", "read_noise", "stuck_on_rate",
@@ -387,11 +387,10 @@ def _ideal_response(spikes: tf.Tensor, bank: np.ndarray) -> tuple[np.ndarray, np
 
 # ----------------------------------------------------------------------------- pipeline
 def check_run_args(tau: Any, threshold: Any, reset: Any = "zero", dt: Any = 1.0) -> tuple[float, float, str, float]:
-    """Validate the LIF (slider) parameters once: ``tau`` and ``dt`` in ms > 0, ``threshold`` > 0, a known reset."""
-    f32 = _checks.FLOAT32_MAX
-    return (_checks.positive("tau", tau, unit="ms", maximum=f32),
-            _checks.positive("threshold", threshold, maximum=f32),
-            _checks.one_of("reset", reset, RESETS), _checks.positive("dt", dt, unit="ms", maximum=f32))
+    """Validate the LIF (slider) parameters once, through :meth:`snnlib.neurons.LIFParams.make` (the one
+    validation of every neuron parameter): ``tau`` and ``dt`` in ms > 0, ``threshold`` > 0, a known reset."""
+    p = LIFParams.make(tau=tau, threshold=threshold, reset=reset, dt=dt)
+    return p.tau, p.threshold, p.reset, p.dt
 
 
 class EdgeExtractor:
