@@ -137,10 +137,17 @@ def test_programming_noise_is_seeded(rng):
     np.testing.assert_array_equal(a.g_pos, b.g_pos)
     np.testing.assert_array_equal(a.g_neg, b.g_neg)
     assert not np.array_equal(a.g_pos, c.g_pos)
-    # switching one effect on does not reshuffle another (independent streams)
-    d1 = Crossbar(W, device="hfox", d2d_sigma=0.1, seed=5)
-    d2 = Crossbar(W, device="hfox", d2d_sigma=0.1, stuck_off_rate=0.0, read_noise=0.1, seed=5)
-    np.testing.assert_array_equal(d1.g_pos, d2.g_pos)
+    # switching one effect on does not reshuffle another (independent streams): the d2d factors of the
+    # devices that are not stuck are the same with and without stuck-at faults, and with pulse noise
+    d1 = Crossbar(W, device="hfox", levels=None, d2d_sigma=0.1, seed=5)
+    d2 = Crossbar(W, device="hfox", levels=None, d2d_sigma=0.1, stuck_off_rate=0.2, seed=5)
+    free = ~d2.stuck_mask[0]
+    assert free.mean() < 0.9  # the faults are really on
+    np.testing.assert_array_equal(d1.g_pos[free], d2.g_pos[free])
+    p1 = Crossbar(W, device="hfox", programming="pulses", seed=5)
+    p2 = Crossbar(W, device="hfox", programming="pulses", d2d_sigma=0.1, seed=5)
+    np.testing.assert_allclose(p2.g_pos / p1.g_pos, np.exp(0.1 * np.random.default_rng([5, 2]).standard_normal(
+        (2, 32, 16))[0]), rtol=1e-12)  # the same pulse noise, then the d2d draw of stream [seed, 2]
 
 
 def test_d2d_is_lognormal_multiplicative(rng):
@@ -149,7 +156,10 @@ def test_d2d_is_lognormal_multiplicative(rng):
     ratio = cb.g_pos / cb.target_pos
     assert np.std(np.log(ratio)) == pytest.approx(0.2, rel=0.02)
     assert np.median(ratio) == pytest.approx(1.0, abs=0.01)
-    assert Crossbar(W[:3, :3], device=PRESETS["hfox"], d2d_sigma=None).d2d_sigma == PRESETS["hfox"].d2d_sigma
+    # None means the device's own value: a device whose σ is not 0 tells "None" from "0"
+    varied = dataclasses.replace(PRESETS["hfox"], name="hfox-varied", d2d_sigma=0.25)
+    assert Crossbar(W[:3, :3], device=varied, d2d_sigma=None).d2d_sigma == 0.25
+    assert Crossbar(W[:3, :3], device=varied).d2d_sigma == 0.0  # the default is off, explicitly
 
 
 def test_pulse_programming_of_a_linear_noiseless_device_equals_level_rounding(rng):
@@ -550,7 +560,8 @@ def test_programmed_arrays_are_read_only_and_reference_is_derived(rng):
 
 
 def test_crossbar_dense_d2d_none_means_the_device_value_and_is_drawn_once(rng):
-    assert CrossbarDense(3, device="hfox", d2d_sigma=None).d2d_sigma == get_device("hfox").d2d_sigma
+    varied = dataclasses.replace(get_device("hfox"), name="hfox-varied", d2d_sigma=0.25)
+    assert CrossbarDense(3, device=varied, d2d_sigma=None).d2d_sigma == 0.25
     assert CrossbarDense(3, device="hfox", d2d_sigma=0.2).d2d_sigma == 0.2
     layer = CrossbarDense(3, device="hfox", d2d_sigma=0.2, seed=7)
     layer.build((None, 5))
