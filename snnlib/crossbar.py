@@ -38,7 +38,6 @@ read-time randomness uses ``tf.random.stateless_normal(shape, seed=[seed, step])
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -49,7 +48,7 @@ import scipy.sparse.linalg as spla
 
 from snnlib import _checks
 from snnlib._quiet import tf
-from snnlib.memristor import DevicePreset, _curve_fraction, _signed_a, get_device, pcm_drift
+from snnlib.memristor import DevicePreset, _curve_fraction, get_device, pcm_drift
 from snnlib.metrics import global_gain, relative_error  # noqa: F401  (moved to snnlib.metrics; old path kept)
 
 __all__ = ["crossbar_currents", "crossbar_transfer", "Crossbar", "CrossbarDense", "CrossbarConv2D", "MAPPINGS",
@@ -232,6 +231,8 @@ def map_weights(W: Any, w_max: Any, g_min: float, g_max: float, mapping: str = "
     give targets outside [G_min, G_max]: clip ``W`` first or let level rounding clip.
     """
     _checks.one_of("mapping", mapping, MAPPINGS)
+    if not tf.is_tensor(w_max):
+        _checks.positive("w_max", w_max)
     if mapping == "differential":
         relu = tf.nn.relu if tf.is_tensor(W) else (lambda a: np.maximum(a, 0.0))
         k = (g_max - g_min) / w_max
@@ -263,6 +264,7 @@ def quantize_levels(g: Any, g_min: float, g_max: float, levels: int) -> Any:
     most ``ΔG/2``. NumPy in → NumPy out; a TF tensor gives a TF tensor whose
     gradient is the identity (straight-through estimator), so training sees it.
     """
+    levels = _checks.positive_int("levels", levels, minimum=2, maximum=MAX_LEVELS)
     step = (g_max - g_min) / (levels - 1)
     if tf.is_tensor(g):
         q = g_min + tf.round((tf.clip_by_value(g, g_min, g_max) - g_min) / step) * step
@@ -370,7 +372,9 @@ class _TFOps:
     exp = staticmethod(tf.exp)
     sqrt = staticmethod(tf.sqrt)
     where = staticmethod(tf.where)
-    round = staticmethod(tf.round)
+    sign = staticmethod(tf.sign)
+    floor = staticmethod(tf.floor)
+    abs = staticmethod(tf.abs)
     expm1 = staticmethod(tf.math.expm1)
     ones_like = staticmethod(tf.ones_like)
 
@@ -478,19 +482,25 @@ class ChipDraws:
                    stuck_u=np.random.default_rng([seed, _S_STUCK]).random(phys))
 
 
-def program_conductances(targets: Any, draws: Any, opts: ProgramOptions, *, data: Any = None) -> tuple[Any, Any]:
+def program_conductances(targets: Any, draws: Any, opts: ProgramOptions, *, data: Any = None,
+                         levels_at: Any = None) -> tuple[Any, Any]:
     """The programming step on physical target conductances (S): NumPy in → NumPy out, TF in → TF out.
 
     ``targets`` [sides, inputs, columns] from :func:`map_weights`; ``draws`` a :class:`ChipDraws`
-    (arrays, or tensors of them); ``data`` a boolean mask of the devices that are programmed
-    (the reference column is a calibrated periphery device, exempt from step 1). In order:
+    (arrays, or tensors of them); ``data`` a boolean mask of the data devices (the reference
+    column is a calibrated periphery device: it gets no write noise); ``levels_at`` the level
+    each device aims at as ``(base, offset)`` in level steps (from :func:`_targets`; computed in
+    weight space, so that NumPy's float64 and TensorFlow's float32 round a tie such as the Sobel
+    tap ±0.25 the same way). In order:
 
-    1. ``levels``: ``programming="direct"`` rounds to ``levels`` evenly spaced conductances
-       (ideal write-verify, :func:`quantize_levels`); ``"pulses"``: from a RESET at ``G_min``
-       each device gets ``n = round((levels − 1)·(G − G_min)/(G_max − G_min))`` identical pulses,
-       counted as if the device were linear (NeuroSim's assumption), and lands on the device's
-       nonlinear LTP curve (:func:`~snnlib.memristor.pulse_conductance`) with its
-       cycle-to-cycle write noise ``c2c_sigma·ΔG·√n``;
+    1. ``levels``: the level index is ``n = base + round(offset)``, rounding half away from zero
+       (so ``+w`` and ``−w`` land symmetrically about the reference level);
+       ``programming="direct"``: ``G = G_min + n·ΔG`` (ideal write-verify); ``"pulses"``: from a
+       RESET at ``G_min`` the device gets ``n`` identical pulses, counted as if the device were
+       linear (NeuroSim's assumption), and lands on the device's nonlinear LTP curve
+       (:func:`~snnlib.memristor.pulse_conductance`) with its cycle-to-cycle write noise
+       ``c2c_sigma·ΔG·√n``. The reference column is programmed the same way (the same ``m``
+       pulses), so that a zero weight reads zero on a nonlinear device too;
     2. ``d2d_sigma``: ``G ← G·exp(σ·z)`` (lognormal, median-preserving);
     3. ``stuck_on_rate`` / ``stuck_off_rate``: that fraction of devices stuck at ``G_max`` / ``G_min``;
     4. ``drift_time`` (s): PCM drift ``G·((t + t0)/t0)^(−ν)`` with the device's ν.
@@ -503,41 +513,29 @@ def program_conductances(targets: Any, draws: Any, opts: ProgramOptions, *, data
     g_min, g_max = d.g_min, d.g_max
     g = targets
     if opts.levels is not None:
+        p_max = opts.levels - 1
+        base, offset = levels_at
+        n = xp.clip(base + xp.sign(offset) * xp.floor(xp.abs(offset) + 0.5), 0.0, float(p_max))
         if opts.programming == "pulses":
-            p_max = opts.levels - 1
-            n_float = p_max * (targets - g_min) / (g_max - g_min)
-            n = xp.round(n_float)
-            frac = _pulse_fraction(xp, n, p_max, d.nl_ltp)
-            q = g_min + (g_max - g_min) * frac
+            q = g_min + (g_max - g_min) * _curve_fraction(n, p_max, d.nl_ltp, xp)
             if d.c2c_sigma > 0:
                 z = draws.pulse_z
-                if data is not None:  # the reference column receives no pulses
+                if data is not None:  # the calibrated reference column gets no write noise
                     z = _pad_reference(xp, z)
                 q = xp.clip(q + z * d.c2c_sigma * (g_max - g_min) * xp.sqrt(n), g_min, g_max)
         else:
-            q = quantize_levels(targets, g_min, g_max, opts.levels)
-        if tf.is_tensor(q):
-            q = _ste(targets, q)
-        g = q if data is None else xp.where(data, q, targets)
+            q = g_min + n * ((g_max - g_min) / p_max)
+        g = _ste(targets, q) if tf.is_tensor(q) else q
     if opts.d2d_sigma > 0:
         g = g * xp.exp(opts.d2d_sigma * draws.d2d_z)
     on = draws.stuck_u < opts.stuck_on_rate
     off = (draws.stuck_u >= opts.stuck_on_rate) & (draws.stuck_u < opts.stuck_on_rate + opts.stuck_off_rate)
     if opts.stuck_on_rate > 0 or opts.stuck_off_rate > 0:
-        g = xp.where(on, xp.ones_like(g) * g_max if tf.is_tensor(g) else g_max, g)
-        g = xp.where(off, xp.ones_like(g) * g_min if tf.is_tensor(g) else g_min, g)
+        g = xp.where(on, xp.ones_like(g) * g_max, g)
+        g = xp.where(off, xp.ones_like(g) * g_min, g)
     if opts.drift_time > 0 and d.drift_nu > 0:
         g = g * float(pcm_drift(1.0, opts.drift_time, d.drift_nu))
     return g, on | off
-
-
-def _pulse_fraction(xp: Any, n: Any, p_max: int, nl: float) -> Any:
-    """NeuroSim's LTP curve from G_min after ``n`` pulses, as a fraction of the range (signed A)."""
-    if xp is np:
-        return _curve_fraction(np.minimum(n, p_max), p_max, nl)
-    a = _signed_a(nl, p_max)
-    n = tf.minimum(n, float(p_max))
-    return n / p_max if math.isinf(a) else tf.math.expm1(-n / a) / math.expm1(-p_max / a)
 
 
 def _pad_reference(xp: Any, z: Any) -> Any:
@@ -547,22 +545,30 @@ def _pad_reference(xp: Any, z: Any) -> Any:
     return tf.concat([z, tf.zeros_like(z[..., :1])], axis=-1)
 
 
-def _targets(W: Any, w_max: Any, opts: ProgramOptions) -> tuple[Any, Any, Any, Any]:
-    """Physical targets [sides, in, cols], the data mask (reference mapping) and ``k``, G_ref."""
+def _targets(W: Any, w_max: Any, opts: ProgramOptions) -> tuple[Any, Any, Any, Any, Any]:
+    """Physical targets [sides, in, cols], the data mask (reference mapping), ``k``, G_ref and the levels
+    each device aims at, ``(base, offset)`` in level steps (None for a continuous device)."""
     d = opts.device
     k, t_pos, t_neg = map_weights(W, w_max, d.g_min, d.g_max, opts.mapping, opts.levels)
+    is_tf = tf.is_tensor(W)
+    relu = tf.nn.relu if is_tf else (lambda a: np.maximum(a, 0.0))
     if opts.mapping == "differential":
-        stack = tf.stack if tf.is_tensor(W) else np.stack
-        return stack([t_pos, t_neg]), None, k, None
-    if tf.is_tensor(W):
+        stack = tf.stack if is_tf else np.stack
+        at = None if opts.levels is None else (0.0, stack([relu(W), relu(-W)]) * ((opts.levels - 1) / w_max))
+        return stack([t_pos, t_neg]), None, k, None, at
+    m = None if opts.levels is None else (opts.levels - 1) // 2
+    if is_tf:
         ref = tf.fill(tf.concat([tf.shape(W)[:1], [1]], 0), tf.constant(t_neg, W.dtype))
         phys = tf.concat([t_pos, ref], axis=1)[None]
         data = tf.concat([tf.ones_like(t_pos, tf.bool), tf.zeros_like(ref, tf.bool)], axis=1)[None]
+        at = None if m is None else (float(m), tf.concat([W * (m / w_max), tf.zeros_like(ref)], axis=1)[None])
     else:
         phys = np.concatenate([t_pos, np.full((W.shape[0], 1), t_neg)], axis=1)[None]
         data = np.ones(phys.shape, bool)
         data[..., -1] = False
-    return phys, data, k, t_neg
+        at = None if m is None else (float(m), np.concatenate([W * (m / w_max), np.zeros((W.shape[0], 1))],
+                                                                axis=1)[None])
+    return phys, data, k, t_neg, at
 
 
 @dataclass(frozen=True, eq=False)
@@ -632,9 +638,9 @@ def program(W: Any, *, device: str | DevicePreset = "ideal", mapping: str = "dif
 
 def _program_numpy(W: np.ndarray, opts: ProgramOptions, seed: int) -> ProgrammedArray:
     w_max = float(np.max(np.abs(W))) or 1.0
-    phys, data, k, g_ref_target = _targets(W, w_max, opts)
+    phys, data, k, g_ref_target, at = _targets(W, w_max, opts)
     draws = ChipDraws.draw(seed, W.shape[0], W.shape[1], opts.mapping)
-    g, stuck = program_conductances(phys, draws, opts, data=data)
+    g, stuck = program_conductances(phys, draws, opts, data=data, levels_at=at)
     if opts.mapping == "differential":
         g_pos, g_neg, t_pos, t_neg = g[0], g[1], phys[0], phys[1]
     else:
@@ -916,7 +922,9 @@ class _CrossbarLayer(keras.layers.Layer):
         o = self.options
         self.device, self.mapping, self.levels, self.programming = o.device, o.mapping, o.levels, o.programming
         self.d2d_sigma, self.read_noise, self.v_read = o.d2d_sigma, self.reading.read_noise, self.reading.v_read
-        self.w_max = None if w_max is None else _checks.positive("w_max", w_max)
+        self.w_max = None if w_max is None else _checks.positive("w_max", w_max, maximum=_checks.FLOAT32_MAX)
+        if self.w_max is not None and self.w_max < 1e-30:
+            raise ValueError(f"w_max must be at least 1e-30 (it enters float32 tensors), got {w_max!r}")
         self.use_bias = bool(use_bias)
         self.activation = keras.activations.get(activation)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -970,11 +978,11 @@ class _CrossbarLayer(keras.layers.Layer):
         else:
             w_max = tf.constant(self.w_max, w.dtype)
             w = tf.clip_by_value(w, -w_max, w_max)
-        phys, data, k, _ = _targets(w, w_max, self.options)
+        phys, data, k, _, at = _targets(w, w_max, self.options)
         draws = ChipDraws(pulse_z=tf.cast(self.pulse_z, w.dtype), d2d_z=tf.cast(self.d2d_z, w.dtype),
                           stuck_u=tf.cast(self.stuck_u, w.dtype))
         # drift is applied as a saved factor (a variable), so deploy(drift_time=...) reaches compiled functions too
-        g, _ = program_conductances(phys, draws, replace(self.options, drift_time=0.0), data=data)
+        g, _ = program_conductances(phys, draws, replace(self.options, drift_time=0.0), data=data, levels_at=at)
         g = g * tf.cast(self.drift_factor, g.dtype)
         if self.mapping == "differential":
             return g[0], g[1], k
@@ -984,8 +992,10 @@ class _CrossbarLayer(keras.layers.Layer):
         if self.reading.dac_bits is not None:
             x = _quantize_range(x, self.reading.dac_bits)
         v = x * self.v_read
-        if self.read_step is not None:
-            step = self.read_step.assign_add(1)
+        if self.read_step is not None:  # this read's step, then the counter moves on (first call: step 0,
+            step = tf.identity(self.read_step)  # as Crossbar.matmul(x, step=0))
+            with tf.control_dependencies([step]):
+                self.read_step.assign_add(1)
             seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
         else:
             seed = (0, 0)
@@ -1018,7 +1028,11 @@ class _CrossbarLayer(keras.layers.Layer):
 
 
 def _cast_input(layer: keras.layers.Layer, inputs: Any) -> tf.Tensor:
+    if not tf.is_tensor(inputs):
+        _checks.finite_array("inputs", inputs)  # numbers only: no text, no complex values, no NaN
     x = tf.convert_to_tensor(inputs)
+    if x.dtype.is_complex or x.dtype == tf.string:
+        raise ValueError(f"{type(layer).__name__} inputs must be real numbers, got dtype {x.dtype.name}")
     if not x.dtype.is_floating:  # spikes or pixel values given as integers or bools
         x = tf.cast(x, layer.compute_dtype)
     return x

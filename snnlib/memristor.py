@@ -538,15 +538,17 @@ def _signed_a(nl: float, p_max: float) -> float:
     return math.inf if math.isinf(norm_a) else math.copysign(norm_a * p_max, nl)
 
 
-def _curve_fraction(x: np.ndarray, p_max: float, nl: float) -> np.ndarray:
+def _curve_fraction(x: Any, p_max: float, nl: float, xp: Any = np) -> Any:
     """(1 − e^(−x/A)) / (1 − e^(−P_max/A)) with the signed A: 0 at x = 0, 1 at x = P_max; linear for NL = 0.
 
     A > 0: concave (steep first, then saturating); A < 0: convex (slow first, then steep).
+    ``xp`` is the array namespace (NumPy, or a TensorFlow shim with ``expm1``): the one curve
+    serves :func:`pulse_conductance` and the programming step of :mod:`snnlib.crossbar`.
     """
     a = _signed_a(nl, p_max)
     if math.isinf(a):
         return x / p_max
-    return np.expm1(-x / a) / np.expm1(-p_max / a)
+    return xp.expm1(-x / a) / math.expm1(-p_max / a)
 
 
 def _curve_position(frac: np.ndarray, p_max: float, nl: float) -> np.ndarray:

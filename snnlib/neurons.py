@@ -96,6 +96,9 @@ __all__ = [
 DEFAULT_SLOPES = {"fast_sigmoid": 25.0, "arctan": 2.0}
 
 
+_F32_TINY = float(np.finfo(np.float32).tiny)
+
+
 # ----------------------------------------------------------------------------- pure math
 def decay_and_gain(tau: Any, dt: Any, integration: str = "exact") -> tuple[Any, Any]:
     """Return ``(decay, gain)`` such that one step is ``v <- decay * v + gain * I``.
@@ -219,12 +222,17 @@ class LIFParams(NamedTuple):
         params = cls(
             tau=_checks.positive("tau", tau, unit="ms", maximum=f32),
             threshold=_checks.positive("threshold", threshold, maximum=f32),
+            # (a threshold below float32's smallest normal number would round to 0 and fire on nothing)
             reset=_checks.one_of("reset", reset, RESETS),
             refractory=_checks.positive_int("refractory", refractory, minimum=0, maximum=2**24),
             dt=_checks.positive("dt", dt, unit="ms", maximum=f32),
             integration=_checks.one_of("integration", integration, INTEGRATIONS),
         )
         check_euler(params.tau, params.dt, params.integration)
+        for name in ("tau", "threshold", "dt"):
+            if getattr(params, name) < _F32_TINY:
+                raise ValueError(f"{name} must be at least {_F32_TINY:.3g} (the smallest normal float32); "
+                                 f"got {getattr(params, name)!r}")
         return params
 
     def replace(self, **changes: Any) -> LIFParams:

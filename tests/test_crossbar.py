@@ -809,3 +809,62 @@ def test_conv_layer_shapes_padding_and_errors():
         CrossbarConv2D(3, 3, padding="circular")
     with pytest.raises(ValueError, match="channels"):
         CrossbarConv2D(3, 3)(np.zeros((8, 9), np.float32))
+
+
+@pytest.mark.parametrize("device", ["hfox", "ag_si", "alox_hfo2", "pcmo", "pcm"])
+@pytest.mark.parametrize("mapping", ["differential", "reference"])
+@pytest.mark.parametrize("programming", ["direct", "pulses"])
+def test_zero_weights_and_zero_sum_kernels_read_zero_on_nonlinear_devices(device, mapping, programming):
+    # the reference column gets the same m pulses as a zero weight, and ±w round symmetrically about it
+    from snnlib.edges import kernel_bank
+
+    d = dataclasses.replace(get_device(device), c2c_sigma=0.0)  # the curve alone, no write noise
+    for name in ("sobel", "laplacian", "dog"):
+        bank = kernel_bank(name)
+        W = bank.reshape(-1, bank.shape[-1])
+        w_eff = Crossbar(W, device=d, mapping=mapping, programming=programming).effective_weights()
+        np.testing.assert_allclose(w_eff[W == 0], 0.0, atol=1e-12)
+        if programming == "direct" and name == "sobel":  # ±w pairs: a flat image still gives no response
+            np.testing.assert_allclose(w_eff.sum(axis=0), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sobel", "laplacian", "dog"])
+@pytest.mark.parametrize("options", CHIP_OPTIONS)
+def test_the_course_kernels_are_one_chip_in_numpy_and_tf(name, options):
+    # Sobel taps ±0.25 at w_max 0.5 sit exactly on half levels: both precisions must round them alike
+    from snnlib.edges import kernel_bank
+
+    W = kernel_bank(name).reshape(-1, kernel_bank(name).shape[-1])
+    xb = Crossbar(W, seed=3, **options)
+    dense = CrossbarDense(W.shape[1], use_bias=False, seed=3, **options)
+    dense.build((None, W.shape[0]))
+    dense.kernel.assign(W.astype(np.float32))
+    g_pos, g_neg, _ = (a.numpy() for a in dense.conductances())
+    np.testing.assert_allclose(g_pos, xb.g_pos, rtol=2e-6)
+    np.testing.assert_allclose(g_neg, xb.g_neg_columns, rtol=2e-6)
+
+
+def test_layers_refuse_complex_and_text_inputs_and_read_step_zero_first():
+    layer = CrossbarDense(2, kernel_initializer="ones")
+    with pytest.raises(ValueError, match="complex"):
+        layer(np.array([[1j, 1j, 1j]]))
+    with pytest.raises(ValueError, match="numbers"):
+        layer(np.array([["a", "b", "c"]]))
+    with pytest.raises(ValueError, match="w_max"):
+        CrossbarDense(2, w_max=1e39)
+    # with read noise, the layer's first call reads like Crossbar.matmul(x, step=0): the same chip, the same noise
+    W = np.random.default_rng(1).normal(size=(5, 3)).astype(np.float32)
+    dense = CrossbarDense(3, device="hfox", read_noise=0.1, use_bias=False, seed=7)
+    dense.build((None, 5))
+    dense.kernel.assign(W)
+    x = np.random.default_rng(2).random((4, 5)).astype(np.float32)
+    xb = Crossbar(W, device="hfox", read_noise=0.1, seed=7)
+    np.testing.assert_allclose(dense(x).numpy(), xb.matmul(x, step=0).numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dense(x).numpy(), xb.matmul(x, step=1).numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_public_mapping_helpers_validate():
+    with pytest.raises(ValueError, match="levels"):
+        quantize_levels(np.ones(2), 1e-6, 1e-5, 1)
+    with pytest.raises(ValueError, match="w_max"):
+        map_weights(np.ones((2, 2)), 0.0, 1e-6, 1e-5)

@@ -369,3 +369,40 @@ def test_kernel_arrays_are_validated_and_normalised():
     r = extract_edges(synthetic_shapes(32)[0], kernel=kernel_bank("sobel") * 3.0, steps=8)
     r0 = extract_edges(synthetic_shapes(32)[0], kernel="sobel", steps=8)
     np.testing.assert_array_equal(r.edges, r0.edges)  # the same kernel, given as an array
+
+
+def test_a_noise_floor_cannot_move_the_sparse_gain():
+    # the review's case: a tiny noise (half an 8-bit step) under a sparse object used to raise the gain 60-fold
+    clean = _square(size=256)
+    noisy = np.clip(clean + np.random.default_rng(0).normal(0, 0.002, clean.shape), 0, 1)
+    g_clean = EdgeExtractor(clean, steps=8, encoding="deterministic").gain
+    g_noisy = EdgeExtractor(noisy, steps=8, encoding="deterministic").gain
+    assert g_noisy == pytest.approx(g_clean, rel=0.05)
+
+
+def test_crossbar_convolution_validates_its_inputs():
+    from snnlib.crossbar import Crossbar
+    from snnlib.edges import crossbar_convolution
+
+    xb = Crossbar(kernel_bank("sobel").reshape(9, 2), seed=4)
+    s = np.zeros((2, 6, 6))
+    for kwargs, word in [(dict(chip_seed=-5), "chip_seed"), (dict(chip_seed=2**64), "chip_seed"),
+                         (dict(gain=float("nan")), "gain"), (dict(pad_to=(3, 3)), "pad_to")]:
+        with pytest.raises(ValueError, match=word):
+            crossbar_convolution(s, xb, **kwargs)
+    with pytest.raises(ValueError, match="spikes must have 3 dimension"):
+        crossbar_convolution(np.zeros((6, 6)), xb)
+    with pytest.raises(ValueError, match="r_wire"):
+        crossbar_convolution(s, Crossbar(kernel_bank("sobel").reshape(9, 2), r_wire=1e5))
+
+
+def test_a_kernel_larger_than_the_image_is_refused_in_one_line():
+    kernel = np.ones((7, 7))
+    kernel[3, 3] = -48.0  # a zero-sum 7×7 centre-surround kernel
+    with pytest.raises(ValueError, match="too small for a 7×7 kernel"):
+        EdgeExtractor(np.eye(3), kernel=kernel)
+
+
+def test_spike_totals_count_only_the_image():
+    r = extract_edges(np.random.default_rng(0).random((40, 50)), steps=8, threshold=0.05)
+    assert r.output_spikes == int(r.counts.sum()) <= 40 * 50 * 4 * 8

@@ -248,9 +248,10 @@ def test_euler_trainable_tau_stays_at_or_above_dt():
     opt = keras.optimizers.SGD(50.0)
     for _ in range(5):  # push τ down hard: more spikes wanted, and a short τ gives them
         with tf.GradientTape() as tape:
-            loss = -tf.reduce_sum(model(x)) - tf.reduce_sum(cell.tau) * 10.0
+            loss = -tf.reduce_sum(model(x)) + tf.reduce_sum(cell.tau) * 10.0  # both push τ down
         opt.apply_gradients(zip(tape.gradient(loss, [cell.tau]), [cell.tau]))
     assert float(tf.reduce_min(cell.tau)) >= 1.0
+    assert float(tf.reduce_min(cell.tau)) == pytest.approx(1.0)  # it was pushed all the way to dt, and held
 
 
 @pytest.mark.parametrize("kwargs, word", [
@@ -524,3 +525,8 @@ def test_lif_layer_save_and_load_bit_for_bit(tmp_path):
     fresh = keras.Sequential.from_config(model.get_config())
     fresh.set_weights(model.get_weights())
     np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
+
+
+def test_thresholds_below_the_smallest_float32_are_refused():
+    with pytest.raises(ValueError, match="threshold must be at least"):
+        simulate(np.zeros(5), threshold=1e-50)
