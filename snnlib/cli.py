@@ -76,7 +76,41 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--encoding", default="rate", choices=ENCODINGS, help="spike code (default rate)")
     e.add_argument("--device", default="ideal", choices=sorted(PRESETS), help="memristor device preset")
     e.add_argument("--seed", type=int, default=0, help="random seed, 0 to 2**63 - 1 (default 0)")
+    _train_digits_parser(sub, PRESETS)
     return p
+
+
+# ----------------------------------------------------------------------------- the train-digits command
+
+#: Most epochs ``train-digits`` accepts (one epoch takes about half a second on 2 cores).
+_MAX_EPOCHS = 1000
+#: Most time steps of the digits network (snnlib.learning.MAX_DIGITS_STEPS; kept here so -h needs no TensorFlow).
+_MAX_DIGITS_STEPS = 25
+
+
+def _train_digits_parser(sub, presets) -> None:
+    t = sub.add_parser("train-digits", help="train a spiking digits classifier on a memristor chip",
+                       description="Train a spiking network (64 inputs -> LIF hidden layer -> 10) whose synapses are "
+                                   "memristor crossbars on scikit-learn's 8x8 digits (1347 train / 450 test "
+                                   "images), with surrogate gradients through Keras' fit. Progress on stderr; the "
+                                   "last line on stdout gives the test accuracy on the ideal deployment and on a "
+                                   "programmed chip of the device (device-to-device sigma 0.5, 2 %% read noise, "
+                                   "the device's levels).")
+    t.add_argument("--device", default="hfox", choices=sorted(presets), help="memristor device preset (default hfox)")
+    t.add_argument("--epochs", type=int, default=15, help=f"training epochs, 1 to {_MAX_EPOCHS} (default 15)")
+    t.add_argument("--finetune-epochs", type=int, default=10,
+                   help="with --hardware-aware: epochs of fine-tuning with the chip in the loop (default 10)")
+    t.add_argument("--steps", type=int, default=16, help=f"time steps T, 1 ms each, 1 to {_MAX_DIGITS_STEPS} "
+                                                         "(default 16)")
+    t.add_argument("--hidden", type=int, default=256, help="hidden LIF neurons, 1 to 4096 (default 256)")
+    t.add_argument("--seed", type=int, default=0, help="random seed of the training, 0 to 2**63 - 1 (default 0)")
+    t.add_argument("--chip-seed", type=int, default=0, help="the chip the network is programmed on (default 0)")
+    mode = t.add_mutually_exclusive_group()
+    mode.add_argument("--hardware-aware", dest="hardware_aware", action="store_true",
+                      help="after the ideal training, fine-tune with the non-idealities in the loop")
+    mode.add_argument("--ideal", dest="hardware_aware", action="store_false",
+                      help="train with the device's levels only (the default)")
+    t.add_argument("--out", default=None, help="save the trained model there (a .keras file, written atomically)")
 
 
 # ----------------------------------------------------------------------------- the edges command
@@ -173,6 +207,135 @@ def _print_paths(paths: list[Path]) -> None:
     except BrokenPipeError:  # `... | head -1`: the reader has gone, the files are written
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _train_digits(args: argparse.Namespace) -> int:
+    from snnlib import _checks
+
+    # 1. every check that needs no work, before TensorFlow is loaded
+    epochs = _checks.positive_int("--epochs", args.epochs, maximum=_MAX_EPOCHS)
+    finetune = _checks.positive_int("--finetune-epochs", args.finetune_epochs, maximum=_MAX_EPOCHS)
+    steps = _checks.positive_int("--steps", args.steps, maximum=_MAX_DIGITS_STEPS)
+    hidden = _checks.positive_int("--hidden", args.hidden, maximum=4096)
+    seed = _checks.seed_value("--seed", args.seed)
+    chip_seed = _checks.seed_value("--chip-seed", args.chip_seed)
+    out = None if args.out is None else _model_path(args.out)
+
+    # 2. the work
+    t0 = time.perf_counter()
+    _progress("loading the digits (scikit-learn) and TensorFlow")
+    from snnlib.data import load_digits_split
+
+    data = load_digits_split()
+    _checkpoint()
+    from snnlib import learning
+
+    _checkpoint()
+    common = dict(steps=steps, hidden=hidden, device=args.device, seed=seed, chip_seed=chip_seed)
+    _progress(f"training {64}-{hidden}-10 spiking network on {args.device} crossbars, T = {steps} steps, "
+              f"{epochs} epochs")
+    model, history = learning.train_digits(data, epochs=epochs, progress=sys.stderr, **common)
+    if args.hardware_aware:
+        _checkpoint()
+        _progress(f"fine-tuning with the chip in the loop ({finetune} epochs: a fresh chip per batch, "
+                  f"d2d sigma {learning.HARDWARE_AWARE_CHIP['d2d_sigma']:g}, read noise "
+                  f"{100 * learning.HARDWARE_AWARE_CHIP['read_noise']:g} %, weights clipped at 2 sd)")
+        model, h2 = learning.train_hardware_aware(data, ideal=model, finetune_epochs=finetune,
+                                                  progress=sys.stderr, **common)
+        history.seconds += h2.seconds
+    _checkpoint()
+    x, y = model.snnlib_data
+    ideal = learning.ideal_accuracy(model, x, y)
+    chip = learning.clone_on_chip(model, chip_seed, **learning.HARDWARE_AWARE_CHIP)
+    on_chip = learning.accuracy(chip, x, y)
+    _progress(f"trained in {history.seconds:.1f} s ({time.perf_counter() - t0:.1f} s in all)")
+
+    # 3. the file, atomically
+    late = False
+    if out is not None:
+        _checkpoint()
+        late = _save_model(model, out)
+    kind = "hardware-aware" if args.hardware_aware else "ideal training"
+    line = (f"test accuracy: ideal {100 * ideal:.1f} %, on chip {args.device} (seed {chip_seed}) "
+            f"{100 * on_chip:.1f} % [{kind}]")
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if late:
+        print(f"interrupted; {_short(out)} was written completely", file=sys.stderr)
+        return INTERRUPT_EXIT
+    return 0
+
+
+def _model_path(text: str) -> Path:
+    """Check ``--out`` for a model before any work: a ``.keras`` name in an existing, writable folder."""
+    if text == "":
+        raise ValueError("--out is empty; give a file name, e.g. --out model.keras")
+    path = Path(text)
+    shown = _short(path)
+    if path.suffix != ".keras" or path.name == ".keras":
+        raise ValueError(f"--out {shown}: the model file must end in .keras (Keras' format), e.g. --out model.keras")
+    folder = path.parent
+    try:
+        st = os.stat(folder)
+    except FileNotFoundError:
+        raise ValueError(f"--out {shown}: the folder {_short(folder)} does not exist; make it first") from None
+    except (OSError, ValueError) as err:
+        raise ValueError(f"--out {shown}: {_reason(err)}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"--out {shown}: {_short(folder)} is not a folder")
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.stat(path).st_mode):
+            raise ValueError(f"--out {shown} is a folder; give a file name, e.g. --out {_short(path / 'model.keras')}")
+    if len(os.fsencode(path.name)) + 24 > _name_max(folder):
+        raise ValueError(f"--out {shown}: the file name is too long for this file system")
+    with _interrupts_held(reraise=True):
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".snnlib-probe-", dir=folder)
+            try:
+                os.write(fd, b"\n")
+            finally:
+                os.close(fd)
+                os.unlink(probe)
+        except OSError as err:
+            raise ValueError(f"--out {shown}: cannot write into {_short(folder)} ({_reason(err)}); "
+                             "choose a folder you can write to") from None
+    with contextlib.suppress(OSError):
+        free = shutil.disk_usage(folder).free
+        if free < _MIN_FREE_BYTES:
+            raise ValueError(f"--out {shown}: only {free // 1024} KB free on its disk; free some space")
+    return path
+
+
+def _save_model(model, path: Path) -> bool:
+    """Save ``model`` to ``path`` atomically: a temporary ``.keras`` file in the same folder, then ``os.replace``.
+    Returns True when Ctrl-C or SIGTERM arrived during the rename (held until it was done)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.partial-", suffix=".keras", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            model.save(tmp)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it private; the model gets the usual permissions
+        except OSError as err:
+            raise ValueError(f"cannot write {_short(path)} ({_reason(err)}); nothing written") from None
+        if os.path.lexists(path):
+            _progress(f"replacing {path}")
+        with _interrupts_held() as pending:
+            try:
+                os.replace(tmp, path)
+            except OSError as err:
+                raise ValueError(f"cannot write {_short(path)} ({_reason(err)}); nothing written") from None
+        _progress(f"saved the trained model to {path}")
+        return bool(pending)
+    finally:
+        with _interrupts_held():
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 # ----------------------------------------------------------------------------- the output folder
@@ -511,6 +674,8 @@ def _main(argv: list[str] | None) -> int:
     try:
         if args.command == "edges":
             return _edges(args)
+        if args.command == "train-digits":
+            return _train_digits(args)
     except (ValueError, OSError, MemoryError) as err:
         if _received or _from_interrupt(err):  # a Ctrl-C that a library turned into another error
             raise KeyboardInterrupt from None
