@@ -1,0 +1,682 @@
+"""Exchange spiking networks with the neuromorphic ecosystem: Keras models ⇄ NIR graphs.
+
+NIR, the Neuromorphic Intermediate Representation (Pedersen et al., Nat. Commun. 15:8122, 2024; pip
+``nir``), is how Norse, snnTorch, Sinabs, Rockpool, Spyx, Nengo, Lava-DL and SpiNNaker2 exchange
+networks: a :class:`nir.NIRGraph` of named nodes and ``(src, dst)`` edges, saved as HDF5
+(:func:`nir.write`, :func:`nir.read`). :func:`to_nir` writes a Keras model built from snnlib's pieces
+as such a graph; :func:`from_nir` builds a Keras model from one (or from an ``.nir`` / ``.h5`` file).
+
+Conventions (every one a choice NIR leaves open; the graph itself holds no time step):
+
+* **Time.** ``dt`` is in **ms**, as everywhere in snnlib; it is not stored in NIR nodes (it is recorded
+  in the graph's and each neuron node's metadata as ``dt_ms``). Time constants are written in
+  **seconds** (``tau = tau_ms / 1000``), as Norse and snnTorch write them (a 2.5 ms neuron is
+  ``tau=0.0025``); :func:`from_nir` reads ``tau_ms = 1000 · tau``.
+* **LIF.** NIR's LIF is continuous: ``τ dv/dt = (v_leak − v) + r·I``, a spike when ``v > v_threshold``,
+  then ``v ← v_reset``. snnlib's neuron is ``τ dv/dt = −v + I`` stepped exactly (zero-order hold,
+  ``v ← v + g(I − v)``, ``g = −expm1(−dt/τ)``), which is the same equation with ``r = 1``,
+  ``v_leak = 0``; :func:`to_nir` writes ``r = 1``, ``v_leak = 0``, ``v_threshold = θ``,
+  ``v_reset = 0`` (zero reset) and records ``integration``, ``dt_ms`` and ``reset`` in the node's
+  metadata. On import, ``r ≠ 1`` or ``v_leak ≠ 0`` become an elementwise ``I' = r·I + v_leak`` in
+  front of an snnlib :class:`~snnlib.neurons.LIF` (``τ_ms = 1000·τ``, ``θ = v_threshold``; exact
+  integration unless the node's metadata says ``euler``). snnlib fires when ``v ≥ θ``, NIR says
+  ``v > θ``: the two differ only on steps where ``v`` lands exactly on θ.
+* **Refused on export:** ``reset="subtract"`` (NIR's LIF resets to ``v_reset``; writing a subtract
+  neuron as a zero-reset one would change its spikes on every other platform), ``refractory > 0``
+  (NIR's LIF has no refractory period), a LIF whose ``dt`` differs from ``to_nir``'s ``dt``, layers with
+  a non-linear ``activation``, ``"reflect"`` padding (NIR pads with zeros), max pooling, and any layer
+  type not listed below — each as one ``ValueError`` naming the layer. snnlib has no IF neuron, so it
+  exports LIF only (an infinite τ cannot be built in snnlib).
+* **Refused on import:** LIF / CubaLIF with ``v_reset ≠ 0`` when it cannot be honoured by snnlib's LIF
+  (the IF and CubaLIF cells here take any ``v_reset``), nodes of other types (``Conv1d``, ``Delay``,
+  ``I``, ``CubaLI``, ``Threshold``, nested graphs …), graphs that branch, and shapes that do not chain —
+  each as one ``ValueError`` naming the node.
+* **IF** (no time constant): one step adds ``r·I`` with no ``dt`` — ``v ← v + r·I`` (as Sinabs writes
+  it and Norse's ``iaf_feed_forward_step`` reads it, dt unused); spike when ``v ≥ θ``, then
+  ``v ← v_reset``. :class:`IFCell`.
+* **LI** (leaky integrator, no spikes): ``v ← v + g(r·I + v_leak − v)``, the same exact step as LIF;
+  the output is ``v``. :class:`LICell`.
+* **CubaLIF** (current-based LIF, two states): each step first the synaptic current
+  ``i ← i + g_syn(w_in·x − i)``, then the membrane ``v ← v + g_mem(r·i + v_leak − v)`` with the new
+  ``i``; spike when ``v ≥ θ``, then ``v ← v_reset``. Both are snnlib's exact step with the input held
+  over the step; Norse and snnTorch instead add the input to ``i`` as a jump (not scaled by ``g_syn``),
+  so a graph from them runs here with its synaptic input scaled by ``g_syn``. :class:`CubaLIFCell`.
+* **Weights.** NIR is channels-first: ``Affine``/``Linear`` weight ``(out, in)`` (Keras: ``(in, out)``,
+  transposed), ``Conv2d`` weight ``(C_out, C_in, kH, kW)`` (Keras: ``(kH, kW, C_in, C_out)``), feature maps
+  ``(C, H, W)`` (Keras: ``(H, W, C)``). A Flatten of a feature map flattens in NIR's ``(C, H, W)`` order;
+  on export the following Dense's columns are permuted to match, on import the map is transposed to
+  ``(C, H, W)`` before it is flattened, so the numbers agree both ways.
+* **Crossbar layers** (:class:`~snnlib.crossbar.CrossbarDense`, :class:`~snnlib.crossbar.CrossbarConv2D`)
+  are written with the chip's **effective** weights ``(G⁺ − G⁻)/k`` (from ``conductances()``: levels,
+  device-to-device variation, stuck devices and drift included) plus the bias. The node's metadata
+  keeps the device preset and the read-time options (``read_noise``, ``dac_bits``, ``adc_bits``) that
+  an effective weight cannot hold; another platform runs the programmed weights without them.
+* **Readout.** The digits model ends with a mean over time (``GlobalAveragePooling1D``). NIR has no
+  node for it: by default :func:`to_nir` refuses it, naming the layer; ``readout="metadata"`` ends the
+  graph before it (the Output is then the per-step output of the last layer, what other platforms
+  average or count themselves) and records ``readout = "mean_over_time"`` in the graph's metadata,
+  from which :func:`from_nir` restores the mean.
+
+Shapes: Keras models here are batch-major, ``[batch, T, features]`` or ``[batch, T, H, W, C]``
+(channels-last); stateless nodes run on every step (``TimeDistributed``), neurons are Keras RNNs.
+
+Exported layers: ``Dense`` and ``CrossbarDense`` (→ ``Affine``, or ``Linear`` without bias),
+``Conv2D`` and ``CrossbarConv2D`` (plain or in ``TimeDistributed``; → ``Conv2d``), ``LIF`` /
+``RNN(LIFCell)`` (→ ``LIF``), ``TimeDistributed(Flatten)`` and ``Reshape((-1, n))`` of a feature map
+(→ ``Flatten``), ``AveragePooling2D`` (→ ``AvgPool2d``), ``Activation("linear")``, ``Dropout`` and
+``InputLayer`` (no node), ``GlobalAveragePooling1D`` over time (see Readout).
+
+Imported nodes: ``Input``, ``Output``, ``Affine``, ``Linear``, ``Scale``, ``Conv2d``, ``Flatten``,
+``SumPool2d``, ``AvgPool2d``, ``LI``, ``LIF``, ``IF``, ``CubaLIF``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import keras
+import nir
+import numpy as np
+
+from snnlib._quiet import tf
+from snnlib.crossbar import CrossbarConv2D, CrossbarDense
+from snnlib.neurons import LIF, LIFCell
+
+__all__ = ["to_nir", "from_nir", "IFCell", "LICell", "CubaLIFCell", "ScaleShift", "SumPool2D",
+           "READOUT_KEY", "SUPPORTED_NODES"]
+
+#: The graph-metadata key :func:`to_nir` writes for a time-mean readout it left out of the graph.
+READOUT_KEY = "snnlib_readout"
+
+#: Node types :func:`from_nir` builds.
+SUPPORTED_NODES = ("Input", "Output", "Affine", "Linear", "Scale", "Conv2d", "Flatten", "SumPool2d",
+                   "AvgPool2d", "LI", "LIF", "IF", "CubaLIF")
+
+
+# ----------------------------------------------------------------------------- small Keras pieces
+def _gain(tau_ms: np.ndarray, dt: float) -> np.ndarray:
+    """``-expm1(-dt/τ)`` in float64 (the exact step's gain), as :func:`snnlib.neurons.decay_and_gain`."""
+    return -np.expm1(-dt / np.asarray(tau_ms, np.float64))
+
+
+def _const(values: Any) -> tf.Tensor:
+    return tf.constant(np.asarray(values, np.float32))
+
+
+@keras.saving.register_keras_serializable(package="snnlib.nir")
+class ScaleShift(keras.layers.Layer):
+    """Elementwise ``y = x·scale + shift`` (NIR's Scale, and a neuron's ``r`` and ``v_leak``) on the last
+    axes; ``scale`` and ``shift`` broadcast against the per-step shape."""
+
+    def __init__(self, scale: Any = 1.0, shift: Any = 0.0, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.scale = np.asarray(scale, np.float32).tolist()
+        self.shift = np.asarray(shift, np.float32).tolist()
+
+    def call(self, x):
+        return x * tf.cast(_const(self.scale), x.dtype) + tf.cast(_const(self.shift), x.dtype)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scale": self.scale, "shift": self.shift}
+
+
+@keras.saving.register_keras_serializable(package="snnlib.nir")
+class SumPool2D(keras.layers.Layer):
+    """Sum pooling over ``pool_size`` windows (channels-last ``[batch, H, W, C]``, no padding): a depthwise
+    convolution with a kernel of ones, so spike counts stay exact integers."""
+
+    def __init__(self, pool_size: Any, strides: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.pool_size = tuple(int(k) for k in pool_size)
+        self.strides = tuple(int(s) for s in strides)
+
+    def call(self, x):
+        ones = tf.ones((*self.pool_size, x.shape[-1], 1), x.dtype)
+        return tf.nn.depthwise_conv2d(x, ones, strides=(1, *self.strides, 1), padding="VALID")
+
+    def compute_output_shape(self, input_shape):
+        b, h, w, c = input_shape
+        size = lambda n, k, s: None if n is None else (n - k) // s + 1  # noqa: E731
+        return (b, size(h, self.pool_size[0], self.strides[0]), size(w, self.pool_size[1], self.strides[1]), c)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides}
+
+
+class _FixedCell(keras.layers.Layer):
+    """A Keras RNN cell of ``units`` neurons with fixed per-neuron parameters (lists, saved in the config)."""
+
+    n_states = 1
+
+    def __init__(self, units: int, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.state_size = [self.units] * self.n_states
+        self.output_size = self.units
+
+    def _p(self, values: Any) -> tf.Tensor:
+        return tf.cast(_const(values), self.compute_dtype)
+
+    def get_initial_state(self, batch_size=None):
+        return [keras.ops.zeros((batch_size, self.units), dtype=self.compute_dtype)] * self.n_states
+
+
+@keras.saving.register_keras_serializable(package="snnlib.nir")
+class IFCell(_FixedCell):
+    """Integrate-and-fire cell: ``v ← v + r·I`` (no dt, no leak); spike ``s = [v ≥ θ]``; then ``v ← v_reset``
+    where it spiked. Output the spikes. ``r``, ``threshold``, ``v_reset``: per neuron (or scalars)."""
+
+    def __init__(self, units: int, r: Any = 1.0, threshold: Any = 1.0, v_reset: Any = 0.0, **kwargs: Any):
+        super().__init__(units, **kwargs)
+        self.r, self.threshold, self.v_reset = (np.broadcast_to(np.asarray(a, np.float32), (self.units,)).tolist()
+                                                for a in (r, threshold, v_reset))
+
+    def call(self, inputs, states):
+        v = states[0] + self._p(self.r) * inputs
+        fired = v >= self._p(self.threshold)
+        v = tf.where(fired, tf.broadcast_to(self._p(self.v_reset), tf.shape(v)), v)
+        return tf.cast(fired, v.dtype), [v]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units, "r": self.r, "threshold": self.threshold,
+                "v_reset": self.v_reset}
+
+
+@keras.saving.register_keras_serializable(package="snnlib.nir")
+class LICell(_FixedCell):
+    """Leaky integrator cell (no spikes): ``v ← v + g(r·I + v_leak − v)``, ``g = −expm1(−dt/τ)`` (τ, dt in
+    ms; the exact step of snnlib's LIF). Output ``v``."""
+
+    def __init__(self, units: int, tau: Any = 20.0, r: Any = 1.0, v_leak: Any = 0.0, dt: float = 1.0,
+                 **kwargs: Any):
+        super().__init__(units, **kwargs)
+        self.tau, self.r, self.v_leak = (np.broadcast_to(np.asarray(a, np.float64), (self.units,)).tolist()
+                                         for a in (tau, r, v_leak))
+        self.dt = float(dt)
+
+    def call(self, inputs, states):
+        v = states[0]
+        v = v + self._p(_gain(self.tau, self.dt)) * (self._p(self.r) * inputs + self._p(self.v_leak) - v)
+        return v, [v]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units, "tau": self.tau, "r": self.r,
+                "v_leak": self.v_leak, "dt": self.dt}
+
+
+@keras.saving.register_keras_serializable(package="snnlib.nir")
+class CubaLIFCell(_FixedCell):
+    """Current-based LIF cell, two states: the synaptic current ``i ← i + g_syn(w_in·x − i)``, then the
+    membrane ``v ← v + g_mem(r·i + v_leak − v)`` with the new ``i``; spike ``[v ≥ θ]``, then
+    ``v ← v_reset``. ``g = −expm1(−dt/τ)`` (τ, dt in ms). Output the spikes; state ``[v, i]``."""
+
+    n_states = 2
+
+    def __init__(self, units: int, tau_syn: Any = 5.0, tau_mem: Any = 20.0, r: Any = 1.0, v_leak: Any = 0.0,
+                 threshold: Any = 1.0, v_reset: Any = 0.0, w_in: Any = 1.0, dt: float = 1.0, **kwargs: Any):
+        super().__init__(units, **kwargs)
+        self.tau_syn, self.tau_mem, self.r, self.v_leak, self.threshold, self.v_reset, self.w_in = (
+            np.broadcast_to(np.asarray(a, np.float64), (self.units,)).tolist()
+            for a in (tau_syn, tau_mem, r, v_leak, threshold, v_reset, w_in))
+        self.dt = float(dt)
+
+    def call(self, inputs, states):
+        v, i = states[0], states[1]
+        i = i + self._p(_gain(self.tau_syn, self.dt)) * (self._p(self.w_in) * inputs - i)
+        v = v + self._p(_gain(self.tau_mem, self.dt)) * (self._p(self.r) * i + self._p(self.v_leak) - v)
+        fired = v >= self._p(self.threshold)
+        v = tf.where(fired, tf.broadcast_to(self._p(self.v_reset), tf.shape(v)), v)
+        return tf.cast(fired, v.dtype), [v, i]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units, "tau_syn": self.tau_syn, "tau_mem": self.tau_mem,
+                "r": self.r, "v_leak": self.v_leak, "threshold": self.threshold, "v_reset": self.v_reset,
+                "w_in": self.w_in, "dt": self.dt}
+
+
+# ----------------------------------------------------------------------------- export
+def _np(x: Any) -> np.ndarray:
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def _meta_value(v: Any) -> Any:
+    """A metadata value HDF5 can store: str, int, float or bool (None → "none")."""
+    if v is None:
+        return "none"
+    if isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, np.generic):
+        return v.item()
+    return str(v)
+
+
+def _crossbar_metadata(layer: Any) -> dict:
+    o, r = layer.options, layer.reading
+    return {"snnlib_layer": type(layer).__name__, "device": o.device.name, "mapping": o.mapping,
+            "levels": _meta_value(o.levels), "programming": o.programming, "d2d_sigma": _meta_value(o.d2d_sigma),
+            "stuck_on_rate": o.stuck_on_rate, "stuck_off_rate": o.stuck_off_rate, "drift_time_s": o.drift_time,
+            "chip_seed": int(layer.seed), "read_noise": r.read_noise, "dac_bits": _meta_value(r.dac_bits),
+            "adc_bits": _meta_value(r.adc_bits), "v_read": r.v_read, "w_max": _meta_value(layer.w_max),
+            "weights": "effective (G+ - G-)/k, read-time effects not included"}
+
+
+def _effective_matrix(layer: Any) -> np.ndarray:
+    """The chip's effective weight matrix ``(G⁺ − G⁻)/k`` [rows, outputs] of a crossbar layer (float32)."""
+    g_pos, g_neg, k = layer.conductances()
+    return (_np(g_pos).astype(np.float64) - _np(g_neg).astype(np.float64)) / float(_np(k))
+
+
+def _check_linear(layer: Any, where: str) -> None:
+    act = getattr(layer, "activation", None)
+    if act is not None and act is not keras.activations.linear:
+        raise ValueError(f"to_nir: layer {where!r} has activation {getattr(act, '__name__', act)!r}; NIR's Affine and "
+                         "Conv2d are linear (put the non-linearity in a neuron layer)")
+
+
+def _dense_node(layer: Any, name: str, perm: np.ndarray | None) -> tuple[Any, int]:
+    _check_linear(layer, name)
+    if isinstance(layer, CrossbarDense):
+        w = _effective_matrix(layer)
+        meta = _crossbar_metadata(layer)
+    else:
+        w, meta = _np(layer.kernel).astype(np.float64), {"snnlib_layer": "Dense"}
+    weight = np.ascontiguousarray(w.T).astype(np.float32)  # Keras (in, out) → NIR (out, in)
+    if perm is not None:  # inputs flattened in NIR's (C, H, W) order
+        weight = weight[:, perm]
+    bias = getattr(layer, "bias", None)
+    if bias is None:
+        return nir.Linear(weight=weight, metadata=meta), weight.shape[0]
+    return nir.Affine(weight=weight, bias=_np(bias).astype(np.float32), metadata=meta), weight.shape[0]
+
+
+def _conv_node(layer: Any, name: str, hw: tuple[int, int]) -> nir.Conv2d:
+    _check_linear(layer, name)
+    if isinstance(layer, CrossbarConv2D):
+        if layer.padding == "reflect":
+            raise ValueError(f"to_nir: layer {name!r} pads by reflection; NIR's Conv2d pads with zeros only")
+        k = layer.kernel_size
+        kernel = _effective_matrix(layer).reshape(k, k, -1, layer.filters)
+        padding, stride, dilation, groups = layer.padding, (1, 1), (1, 1), 1
+        meta = _crossbar_metadata(layer)
+    else:
+        if layer.data_format != "channels_last":
+            raise ValueError(f"to_nir: layer {name!r} must be channels_last")
+        kernel = _np(layer.kernel).astype(np.float64)
+        padding, stride, dilation, groups = layer.padding, tuple(layer.strides), tuple(layer.dilation_rate), layer.groups
+        if padding == "same" and stride != (1, 1):
+            raise ValueError(f"to_nir: layer {name!r}: 'same' padding with strides {stride} pads differently "
+                             "in Keras and PyTorch; use strides 1 or 'valid'")
+        meta = {"snnlib_layer": "Conv2D"}
+    weight = np.ascontiguousarray(kernel.transpose(3, 2, 0, 1)).astype(np.float32)  # (kH,kW,Cin,Cout) → (Cout,Cin,kH,kW)
+    bias = getattr(layer, "bias", None)
+    bias = np.zeros(weight.shape[0], np.float32) if bias is None else _np(bias).astype(np.float32)
+    return nir.Conv2d(input_shape=tuple(int(n) for n in hw), weight=weight, stride=stride, padding=padding,
+                      dilation=dilation, groups=groups, bias=bias, metadata=meta)
+
+
+def _lif_node(cell: LIFCell, name: str, dt: float, shape: tuple[int, ...], perm: np.ndarray | None) -> nir.LIF:
+    p = cell.params
+    if p.reset != "zero":
+        raise ValueError(f"to_nir: layer {name!r} has reset={p.reset!r}; NIR's LIF resets to v_reset, so only "
+                         "reset='zero' exports (v_reset = 0)")
+    if p.refractory:
+        raise ValueError(f"to_nir: layer {name!r} has refractory={p.refractory}; NIR's LIF has no refractory period")
+    if not math.isclose(p.dt, dt, rel_tol=1e-12):
+        raise ValueError(f"to_nir: layer {name!r} steps with dt = {p.dt:g} ms, but to_nir was given dt = {dt:g} ms")
+    n = int(np.prod(shape))
+    tau = np.broadcast_to(_np(cell.tau).astype(np.float64), (n,))
+    theta = np.broadcast_to(_np(cell.threshold).astype(np.float64), (n,))
+    if perm is not None:
+        tau, theta = tau[perm], theta[perm]
+    tau, theta = tau.reshape(shape) / 1000.0, theta.reshape(shape)
+    return nir.LIF(tau=tau, r=np.ones(shape), v_leak=np.zeros(shape), v_threshold=theta.copy(),
+                   v_reset=np.zeros(shape),
+                   metadata={"snnlib_layer": "LIF", "integration": p.integration, "dt_ms": float(dt),
+                             "reset": "zero", "tau_unit": "s", "spike": "v >= threshold"})
+
+
+def _unwrap(layer: Any) -> tuple[Any, bool]:
+    if isinstance(layer, keras.layers.TimeDistributed):
+        return layer.layer, True
+    return layer, False
+
+
+def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse") -> nir.NIRGraph:
+    """The Keras ``model`` (a chain of snnlib layers on ``[batch, T, ...]``) as a :class:`nir.NIRGraph`.
+
+    ``dt``: the time step in ms (checked against every LIF layer's ``dt``; recorded in metadata, not in
+    the nodes, which are continuous-time). ``readout``: what to do with a final mean over time
+    (``GlobalAveragePooling1D``): ``"refuse"`` (default, a ``ValueError`` naming the layer) or
+    ``"metadata"`` (end the graph before it, record ``readout = "mean_over_time"`` in the graph's
+    metadata under :data:`READOUT_KEY`). Conventions and the supported layers: the module docstring.
+    Nodes are named after the Keras layers, plus ``"input"`` and ``"output"``.
+    """
+    dt = float(dt)
+    if not (dt > 0 and math.isfinite(dt)):
+        raise ValueError(f"dt must be a positive time step in ms, got {dt!r}")
+    if readout not in ("refuse", "metadata"):
+        raise ValueError(f"readout must be 'refuse' or 'metadata', got {readout!r}")
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise ValueError("to_nir: the model must have one input and one output")
+    in_shape = tuple(model.inputs[0].shape[2:])
+    if len(in_shape) not in (1, 3) or any(n is None for n in in_shape):
+        raise ValueError(f"to_nir: the input must be [batch, T, features] or [batch, T, H, W, C] with known sizes, "
+                         f"got {tuple(model.inputs[0].shape)}")
+    shape = in_shape  # the per-step Keras shape of the running tensor (channels-last)
+    nir_shape = lambda s: (s[2], s[0], s[1]) if len(s) == 3 else tuple(s)  # noqa: E731
+    nodes: dict[str, Any] = {"input": nir.Input(input_type=np.array(nir_shape(shape)))}
+    order, perm = ["input"], None
+    metadata: dict[str, Any] = {"exporter": "snnlib", "dt_ms": dt, "tau_unit": "s",
+                                "layout": "NIR channels-first; Affine (out, in); Conv2d (C_out, C_in, kH, kW)"}
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    previous = model.inputs[0]
+    for i, layer in enumerate(layers):
+        name = layer.name
+        if layer.input is not previous and len(model.layers) > 1:
+            raise ValueError(f"to_nir: layer {name!r} does not take the previous layer's output; only chains export")
+        previous = layer.output
+        inner, _ = _unwrap(layer)
+        out_shape = tuple(layer.output.shape[2:]) if len(layer.output.shape) > 2 else None
+        node = None
+        if isinstance(inner, (keras.layers.Dropout, keras.layers.InputLayer)) or (
+                isinstance(inner, keras.layers.Activation) and inner.activation is keras.activations.linear):
+            continue
+        if isinstance(inner, keras.layers.GlobalAveragePooling1D) and not isinstance(layer, keras.layers.TimeDistributed):
+            if readout == "refuse" or i != len(layers) - 1:
+                raise ValueError(f"to_nir: layer {name!r} averages over time; NIR has no node for that. "
+                                 "Pass readout='metadata' to end the graph before it (recorded in the metadata)")
+            metadata[READOUT_KEY] = "mean_over_time"
+            metadata["readout_layer"] = name
+            break
+        if isinstance(inner, (keras.layers.Dense, CrossbarDense)):
+            if len(shape) != 1:
+                raise ValueError(f"to_nir: layer {name!r} gets a feature map {shape}; flatten it first")
+            node, n = _dense_node(inner, name, perm)
+            perm, shape = None, (n,)
+        elif isinstance(inner, (keras.layers.Conv2D, CrossbarConv2D)):
+            if len(shape) != 3:
+                raise ValueError(f"to_nir: layer {name!r} needs a feature map [H, W, C], gets {shape}")
+            node = _conv_node(inner, name, shape[:2])
+            shape = out_shape
+        elif isinstance(layer, (LIF, keras.layers.RNN)) and isinstance(getattr(layer, "cell", None), LIFCell):
+            if not getattr(layer, "return_sequences", True) or getattr(layer, "return_state", False):
+                raise ValueError(f"to_nir: layer {name!r} must return the whole spike train (return_sequences=True)")
+            node = _lif_node(layer.cell, name, dt, nir_shape(shape), perm)
+        elif isinstance(inner, (keras.layers.Flatten, keras.layers.Reshape)):
+            if not isinstance(layer, keras.layers.TimeDistributed) and isinstance(inner, keras.layers.Flatten):
+                raise ValueError(f"to_nir: layer {name!r} flattens the time axis too; use TimeDistributed(Flatten())")
+            if out_shape is None or len(out_shape) != 1 or int(np.prod(shape)) != out_shape[0]:
+                raise ValueError(f"to_nir: layer {name!r} reshapes {shape} to {out_shape}; only flattening a "
+                                 "feature map of each step exports")
+            if len(shape) == 1:
+                continue
+            h, w, c = shape
+            perm = np.arange(h * w * c).reshape(h, w, c).transpose(2, 0, 1).ravel()
+            node = nir.Flatten(input_type={"input": np.array(nir_shape(shape))}, start_dim=0, end_dim=-1,
+                               metadata={"snnlib_layer": type(inner).__name__})
+            shape = out_shape
+        elif isinstance(inner, keras.layers.AveragePooling2D):
+            if inner.padding != "valid" or len(shape) != 3:
+                raise ValueError(f"to_nir: layer {name!r} must pool a feature map with padding='valid'")
+            node = nir.AvgPool2d(kernel_size=np.array(inner.pool_size), stride=np.array(inner.strides),
+                                 padding=np.array([0, 0]))
+            shape = out_shape
+        else:
+            raise ValueError(f"to_nir: layer {name!r} ({type(inner).__name__}) has no NIR counterpart here; "
+                             "exported: Dense, CrossbarDense, Conv2D, CrossbarConv2D, LIF, Flatten, AveragePooling2D")
+        if name in nodes:
+            raise ValueError(f"to_nir: two layers are named {name!r}")
+        nodes[name] = node
+        order.append(name)
+    nodes["output"] = nir.Output(output_type=np.array(nir_shape(shape)))
+    order.append("output")
+    edges = list(zip(order[:-1], order[1:]))
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata, type_check=False)
+
+
+# ----------------------------------------------------------------------------- import
+def _s(v: Any) -> Any:
+    return v.decode("utf8") if isinstance(v, bytes) else v
+
+
+def _chain(graph: nir.NIRGraph) -> list[str]:
+    """The node names from the one Input to the one Output, refusing branches."""
+    inputs, outputs = list(graph.inputs), list(graph.outputs)
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ValueError(f"from_nir: the graph needs exactly one Input and one Output node, has inputs {inputs} "
+                         f"and outputs {outputs}")
+    succ: dict[str, list[str]] = {}
+    pred: dict[str, list[str]] = {}
+    for a, b in graph.edges:
+        a, b = _s(a), _s(b)
+        for end in (a, b):
+            if end not in graph.nodes:
+                raise ValueError(f"from_nir: edge ({a!r}, {b!r}) names node {end!r}, which is not in the graph")
+        succ.setdefault(a, []).append(b)
+        pred.setdefault(b, []).append(a)
+    order, name = [], inputs[0]
+    while True:
+        order.append(name)
+        if name == outputs[0]:
+            break
+        nxt = succ.get(name, [])
+        if len(nxt) != 1:
+            raise ValueError(f"from_nir: node {name!r} has {len(nxt)} outgoing edges; only chains load")
+        name = nxt[0]
+        if len(pred.get(name, [])) != 1:
+            raise ValueError(f"from_nir: node {name!r} has {len(pred.get(name, []))} incoming edges; only chains load")
+        if name in order:
+            raise ValueError(f"from_nir: node {name!r} closes a loop; only feed-forward chains load")
+    if len(order) != len(graph.nodes):
+        extra = sorted(set(graph.nodes) - set(order))
+        raise ValueError(f"from_nir: nodes {extra} are not on the path from Input to Output")
+    return order
+
+
+def _keras_shape(nir_shape: tuple[int, ...]) -> tuple[int, ...]:
+    return (nir_shape[1], nir_shape[2], nir_shape[0]) if len(nir_shape) == 3 else tuple(nir_shape)
+
+
+def _hwc(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Per-neuron parameters of NIR shape (C, H, W) (or (n,)) as a flat array in Keras's (H, W, C) order."""
+    a = np.broadcast_to(np.asarray(a, np.float64), shape)
+    return (a.transpose(1, 2, 0) if a.ndim == 3 else a).ravel()
+
+
+def _pair(v: Any, name: str, what: str) -> tuple[int, int]:
+    a = np.atleast_1d(np.asarray(v)).astype(np.int64).ravel()
+    if a.size == 1:
+        a = np.repeat(a, 2)
+    if a.size != 2:
+        raise ValueError(f"from_nir: node {name!r} has {what} {v!r}; expected one or two integers")
+    return int(a[0]), int(a[1])
+
+
+def _neuron_shape(node: Any, name: str, shape: tuple[int, ...], field: str) -> tuple[int, ...]:
+    own = tuple(np.shape(getattr(node, field)))
+    if own not in ((), shape):
+        raise ValueError(f"from_nir: node {name!r} ({type(node).__name__}) has parameters of shape {own}, "
+                         f"but its input has shape {shape}")
+    return shape
+
+
+def _wrap_neurons(x: Any, rnn: keras.layers.Layer, shape: tuple[int, ...], name: str) -> Any:
+    """Run a neuron RNN on ``x`` [B, T, *keras_shape]: flattened per step when it is a feature map."""
+    if len(shape) == 1:
+        return rnn(x)
+    ks = _keras_shape(shape)
+    x = keras.layers.Reshape((-1, int(np.prod(ks))), name=f"{name}_flat")(x)
+    x = rnn(x)
+    return keras.layers.Reshape((-1, *ks), name=f"{name}_map")(x)
+
+
+def _lif_layer(node: nir.LIF, name: str, shape: tuple[int, ...], dt: float) -> tuple[list, LIF]:
+    """The snnlib LIF for a NIR LIF node, and the ScaleShift in front of it (or none)."""
+    n = int(np.prod(shape))
+    tau_ms = _hwc(node.tau, shape) * 1000.0
+    theta = _hwc(node.v_threshold, shape)
+    r, v_leak = _hwc(node.r, shape), _hwc(node.v_leak, shape)
+    if np.any(_hwc(node.v_reset, shape) != 0):
+        raise ValueError(f"from_nir: node {name!r} (LIF) resets to v_reset ≠ 0; snnlib's LIF resets to 0")
+    meta = {k: _s(v) for k, v in (node.metadata or {}).items()}
+    integration = meta.get("integration", "exact")
+    integration = integration if integration in ("exact", "euler") else "exact"
+    uniform = bool(np.all(tau_ms == tau_ms[0]) and np.all(theta == theta[0]))
+    try:
+        layer = LIF(n, tau=float(tau_ms.min()) if not uniform else float(tau_ms[0]),
+                    threshold=float(theta[0]) if uniform else float(np.abs(theta).max()),
+                    dt=dt, integration=integration, per_neuron=not uniform, name=name)
+    except ValueError as err:
+        raise ValueError(f"from_nir: node {name!r} (LIF): {err}") from None
+    if not uniform and (np.any(tau_ms <= 0) or np.any(theta <= 0)):
+        raise ValueError(f"from_nir: node {name!r} (LIF) needs tau > 0 and v_threshold > 0 for every neuron")
+    pre = [] if np.all(r == 1) and np.all(v_leak == 0) else [ScaleShift(r, v_leak, name=f"{name}_r_vleak")]
+    layer._snnlib_per_neuron = None if uniform else (tau_ms, theta)
+    return pre, layer
+
+
+def from_nir(graph_or_path: Any, *, dt: float) -> keras.Model:
+    """A Keras model (``[batch, T, ...]``, channels-last) from a :class:`nir.NIRGraph` or a path to one
+    (``.nir`` / ``.h5``, read with :func:`nir.read`).
+
+    ``dt`` is the time step in ms (NIR graphs have none; Norse's default 1e-3 s is ``dt=1.0``).
+    Time constants are read as seconds (``τ_ms = 1000·τ``). Which nodes load and how: the module
+    docstring; anything else, a branch or a shape that does not chain is one ``ValueError`` naming the
+    node. Layers are named after the nodes.
+    """
+    dt = float(dt)
+    if not (dt > 0 and math.isfinite(dt)):
+        raise ValueError(f"dt must be a positive time step in ms, got {dt!r}")
+    if isinstance(graph_or_path, (str, os.PathLike)):
+        graph = nir.read(graph_or_path)
+    elif isinstance(graph_or_path, nir.NIRGraph):
+        graph = graph_or_path
+    else:
+        raise ValueError(f"from_nir takes a nir.NIRGraph or a path to an .nir file, got {type(graph_or_path).__name__}")
+    order = _chain(graph)
+    for name in order:
+        kind = type(graph.nodes[name]).__name__
+        if kind not in SUPPORTED_NODES:
+            raise ValueError(f"from_nir: node {name!r} is a {kind}, which snnlib does not load "
+                             f"(it loads {', '.join(SUPPORTED_NODES)})")
+    first = graph.nodes[order[0]]
+    shape = tuple(int(n) for n in np.asarray(first.input_type["input"]).ravel())
+    if len(shape) not in (1, 3):
+        raise ValueError(f"from_nir: node {order[0]!r} (Input) has shape {shape}; expected (n,) or (C, H, W)")
+    inputs = keras.Input((None, *_keras_shape(shape)), name=order[0])
+    x = inputs
+    per_neuron: list[tuple[LIF, Any]] = []
+    for name in order[1:-1]:
+        node = graph.nodes[name]
+        kind = type(node).__name__
+        td = lambda layer, n=name: keras.layers.TimeDistributed(layer, name=n)  # noqa: E731
+        if kind in ("Affine", "Linear"):
+            w = np.asarray(node.weight, np.float32)
+            if w.ndim != 2 or shape != (w.shape[1],):
+                raise ValueError(f"from_nir: node {name!r} ({kind}) has weight {w.shape} (out, in), but its input "
+                                 f"has shape {shape}; it takes a vector of {w.shape[1] if w.ndim == 2 else '?'}")
+            dense = keras.layers.Dense(w.shape[0], use_bias=kind == "Affine", name=name)
+            x = dense(x)
+            dense.set_weights([w.T] + ([np.asarray(node.bias, np.float32).reshape(-1)] if kind == "Affine" else []))
+            shape = (w.shape[0],)
+        elif kind == "Scale":
+            s = np.asarray(node.scale, np.float64)
+            if s.shape not in ((), shape, (shape[0],)):
+                raise ValueError(f"from_nir: node {name!r} (Scale) has shape {s.shape}, its input {shape}")
+            if s.ndim == 3:
+                s = s.transpose(1, 2, 0)
+            elif s.ndim == 1 and len(shape) == 3:  # per channel
+                s = s.reshape(1, 1, -1)
+            x = ScaleShift(s, 0.0, name=name)(x)
+        elif kind == "Conv2d":
+            w = np.asarray(node.weight, np.float32)
+            if w.ndim != 4 or len(shape) != 3 or shape[0] != w.shape[1] * int(node.groups):
+                raise ValueError(f"from_nir: node {name!r} (Conv2d) has weight {w.shape} (C_out, C_in, kH, kW), "
+                                 f"but its input has shape {shape} (C, H, W)")
+            padding = _s(node.padding)
+            if isinstance(padding, str):
+                pad = padding
+            else:
+                ph, pw = _pair(padding, name, "padding")
+                if ph or pw:
+                    x = td(keras.layers.ZeroPadding2D(((ph, ph), (pw, pw))), n=f"{name}_pad")(x)
+                pad = "valid"
+            stride, dilation = _pair(node.stride, name, "stride"), _pair(node.dilation, name, "dilation")
+            if pad == "same" and stride != (1, 1):
+                raise ValueError(f"from_nir: node {name!r} (Conv2d) has padding 'same' with stride {stride}")
+            conv = keras.layers.Conv2D(w.shape[0], w.shape[2:], strides=stride, padding=pad, dilation_rate=dilation,
+                                       groups=int(node.groups), name=f"{name}_conv")
+            x = td(conv)(x)
+            conv.set_weights([w.transpose(2, 3, 1, 0), np.asarray(node.bias, np.float32).reshape(-1)])
+            h, wd, c = x.shape[2:]
+            shape = (int(c), int(h), int(wd))
+        elif kind == "Flatten":
+            if len(shape) == 1:
+                continue
+            start = int(node.start_dim)
+            if start not in (0, 1) or int(node.end_dim) not in (-1, len(shape) - 1, len(shape)):
+                raise ValueError(f"from_nir: node {name!r} (Flatten) flattens dims {start}..{int(node.end_dim)} of "
+                                 f"{shape}; only flattening the whole (C, H, W) map loads")
+            # NIR flattens (C, H, W): bring the channels first, then flatten each step
+            x = keras.layers.Permute((1, 4, 2, 3), name=f"{name}_chw")(x)
+            shape = (int(np.prod(shape)),)
+            x = keras.layers.Reshape((-1, shape[0]), name=name)(x)
+        elif kind in ("SumPool2d", "AvgPool2d"):
+            if len(shape) != 3:
+                raise ValueError(f"from_nir: node {name!r} ({kind}) needs a (C, H, W) map, gets {shape}")
+            k, s = _pair(node.kernel_size, name, "kernel_size"), _pair(node.stride, name, "stride")
+            ph, pw = _pair(node.padding, name, "padding")
+            if ph or pw:
+                x = td(keras.layers.ZeroPadding2D(((ph, ph), (pw, pw))), n=f"{name}_pad")(x)
+            pool = (SumPool2D(k, s, name=f"{name}_pool") if kind == "SumPool2d"
+                    else keras.layers.AveragePooling2D(k, s, padding="valid", name=f"{name}_pool"))
+            x = td(pool)(x)
+            h, wd, c = x.shape[2:]
+            shape = (int(c), int(h), int(wd))
+        elif kind == "LIF":
+            _neuron_shape(node, name, shape, "tau")
+            pre, lif = _lif_layer(node, name, shape, dt)
+            for layer in pre:
+                x = layer(x)
+            x = _wrap_neurons(x, lif, shape, name)
+            if lif._snnlib_per_neuron is not None:
+                per_neuron.append((lif, lif._snnlib_per_neuron))
+        elif kind in ("IF", "LI", "CubaLIF"):
+            field = {"IF": "r", "LI": "tau", "CubaLIF": "tau_mem"}[kind]
+            _neuron_shape(node, name, shape, field)
+            n = int(np.prod(shape))
+            p = lambda f, nd=node, sh=shape: _hwc(getattr(nd, f), sh)  # noqa: E731
+            if kind == "IF":
+                cell = IFCell(n, r=p("r"), threshold=p("v_threshold"), v_reset=p("v_reset"))
+            elif kind == "LI":
+                tau = p("tau") * 1000.0
+                if np.any(tau <= 0):
+                    raise ValueError(f"from_nir: node {name!r} (LI) needs tau > 0")
+                cell = LICell(n, tau=tau, r=p("r"), v_leak=p("v_leak"), dt=dt)
+            else:
+                tau_syn, tau_mem = p("tau_syn") * 1000.0, p("tau_mem") * 1000.0
+                if np.any(tau_syn <= 0) or np.any(tau_mem <= 0):
+                    raise ValueError(f"from_nir: node {name!r} (CubaLIF) needs tau_syn > 0 and tau_mem > 0")
+                cell = CubaLIFCell(n, tau_syn=tau_syn, tau_mem=tau_mem, r=p("r"), v_leak=p("v_leak"),
+                                   threshold=p("v_threshold"), v_reset=p("v_reset"), w_in=p("w_in"), dt=dt)
+            x = _wrap_neurons(x, keras.layers.RNN(cell, return_sequences=True, name=name), shape, name)
+        else:  # pragma: no cover  (SUPPORTED_NODES is checked above)
+            raise ValueError(f"from_nir: node {name!r} is a {kind}, which snnlib does not load")
+    out = graph.nodes[order[-1]]
+    out_shape = out.output_type.get("output") if out.output_type else None
+    # (only vectors are checked: nir 1.0.8 infers a Conv2d's output map with kH for both axes, so the
+    # Output shape of a graph whose map reaches the output may be wrong for a non-square kernel)
+    if (out_shape is not None and len(shape) == 1 and np.size(out_shape)
+            and tuple(int(n) for n in np.asarray(out_shape).ravel()) != shape):
+        raise ValueError(f"from_nir: node {order[-1]!r} (Output) has shape {tuple(np.asarray(out_shape).ravel())}, "
+                         f"but the graph delivers {shape}")
+    meta = {k: _s(v) for k, v in (graph.metadata or {}).items()}
+    if meta.get(READOUT_KEY) == "mean_over_time":
+        x = keras.layers.GlobalAveragePooling1D(name=_s(meta.get("readout_layer", "mean_over_time")))(x)
+    model = keras.Model(inputs, x, name="from_nir")
+    for lif, (tau_ms, theta) in per_neuron:
+        lif.cell.tau.assign(tau_ms.astype(np.float32))
+        lif.cell.threshold.assign(theta.astype(np.float32))
+    return model
