@@ -191,6 +191,20 @@ def _checkpoint() -> None:
         raise KeyboardInterrupt
 
 
+def _probe_write(folder: str | os.PathLike, what: str) -> None:
+    """Create and remove a probe file in ``folder``: the one sure test that we may write there (as root,
+    permission bits say nothing). ``what`` starts the one-line error."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".snnlib-probe-", dir=folder)
+        try:
+            os.write(fd, b"\n")
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError as err:
+        raise ValueError(f"{what} ({_reason(err)}); choose a folder you can write to") from None
+
+
 def _progress(message: str) -> None:
     print(f"[snnlib] {message}", file=sys.stderr, flush=True)
 
@@ -292,16 +306,7 @@ def _model_path(text: str) -> Path:
     if len(os.fsencode(path.name)) + 24 > _name_max(folder):
         raise ValueError(f"--out {shown}: the file name is too long for this file system")
     with _interrupts_held(reraise=True):
-        try:
-            fd, probe = tempfile.mkstemp(prefix=".snnlib-probe-", dir=folder)
-            try:
-                os.write(fd, b"\n")
-            finally:
-                os.close(fd)
-                os.unlink(probe)
-        except OSError as err:
-            raise ValueError(f"--out {shown}: cannot write into {_short(folder)} ({_reason(err)}); "
-                             "choose a folder you can write to") from None
+        _probe_write(folder, f"--out {shown}: cannot write into {_short(folder)}")
     with contextlib.suppress(OSError):
         free = shutil.disk_usage(folder).free
         if free < _MIN_FREE_BYTES:
@@ -379,16 +384,7 @@ class _Outputs:
                     raise ValueError(f"--out {self._shown}: {path.name} there is a folder, and it would be "
                                      "replaced by an image; move it away or choose another --out")
         with _interrupts_held(reraise=True):
-            try:
-                fd, probe = tempfile.mkstemp(prefix=".snnlib-probe-", dir=self.folder)
-                try:
-                    os.write(fd, b"\n")
-                finally:
-                    os.close(fd)
-                    os.unlink(probe)
-            except OSError as err:
-                raise ValueError(f"--out {self._shown}: cannot write there ({_reason(err)}); "
-                                 "choose a folder you can write to") from None
+            _probe_write(self.folder, f"--out {self._shown}: cannot write there")
         with contextlib.suppress(OSError):
             free = shutil.disk_usage(self.folder).free
             if free < _MIN_FREE_BYTES:
