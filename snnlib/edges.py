@@ -60,7 +60,7 @@ centre-surround cells).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -68,14 +68,14 @@ from scipy import ndimage
 
 from snnlib import _checks, encoders
 from snnlib._quiet import tf
-from snnlib.crossbar import Crossbar, read_pair
+from snnlib.crossbar import Crossbar, ProgramOptions, ReadOptions, read_pair
 from snnlib.images import load_image
 from snnlib.neurons import LIFParams, decay_and_gain, lif_update
 from snnlib.options import ENCODINGS, KERNELS, MAX_STEPS
 
 #: Crossbar options the edge pipeline passes on (see :class:`snnlib.crossbar.Crossbar`).
-CROSSBAR_OPTIONS = ("mapping", "levels", "programming", "d2d_sigma", "read_noise", "stuck_on_rate",
-                    "stuck_off_rate", "drift_time", "adc_bits", "v_read")
+CROSSBAR_OPTIONS = (*(f.name for f in fields(ProgramOptions) if f.name != "device"),
+                    *(f.name for f in fields(ReadOptions) if f.name not in ("r_wire", "dac_bits")))
 
 __all__ = [
     "KERNELS", "ENCODINGS", "EdgeResult", "EdgeExtractor", "extract_edges", "kernel_bank",
