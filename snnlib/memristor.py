@@ -556,7 +556,8 @@ def _curve_position(frac: np.ndarray, p_max: float, nl: float) -> np.ndarray:
     a = _signed_a(nl, p_max)
     if math.isinf(a):
         return frac * p_max
-    return np.clip(-a * np.log1p(frac * np.expm1(-p_max / a)), 0.0, p_max)
+    with np.errstate(divide="ignore"):  # at G_max with a large |NL| the log is −inf: x = P_max after the clip
+        return np.clip(-a * np.log1p(frac * np.expm1(-p_max / a)), 0.0, p_max)
 
 
 def pulse_conductance(p: Any, *, g_min: float, g_max: float, p_max: float, nl: float,

@@ -116,6 +116,8 @@ def decay_and_gain(tau: Any, dt: Any, integration: str = "exact") -> tuple[Any, 
             return tf.exp(x), -tf.math.expm1(x)
         x = -dt / np.asarray(tau, dtype=np.float64)
         return np.exp(x), -np.expm1(x)
+    if not (tf.is_tensor(tau) or tf.is_tensor(dt)) and np.any(np.asarray(dt) >= np.asarray(tau)):
+        check_euler(float(np.min(tau)), float(np.max(dt)), "euler")  # raises: the decay would be <= 0
     ratio = dt / tau
     return 1.0 - ratio, ratio
 
@@ -392,7 +394,7 @@ def simulate(current: Any, params: LIFParams | None = None, *, v0: float = 0.0,
         raise ValueError(f"current must be time-major [T, ...] with T >= 1, got shape {x.shape}")
     if x.size and np.abs(x).max() > _checks.FLOAT32_MAX:
         raise ValueError("current has values beyond the float32 range (±3.4e38); rescale it")
-    v0 = float(_checks.finite_array("v0", v0, ndim=0))
+    v0 = float(_checks.finite_array("v0", v0, ndim=0, lo=-_checks.FLOAT32_MAX, hi=_checks.FLOAT32_MAX))
     f32 = lambda value: tf.constant(value, tf.float32)  # noqa: E731  (tensors: new values do not retrace)
     # the gain in float64, rounded once to float32: as lif_step casts a Python-number LIFParams.gain
     spikes, volts = _simulate_graph(tf.constant(x, tf.float32), f32(p.gain), f32(p.threshold),
@@ -442,7 +444,10 @@ def fi_curve_simulated(current: Any, *, tau: float = 20.0, threshold: float = 1.
     Compare with :func:`fi_curve_analytic` (``t_ref = refractory · dt``).
     """
     i = _checks.finite_array("current", current, ndim=1)
-    steps = _checks.positive_int("steps", steps, minimum=3)
+    steps = _checks.positive_int("steps", steps, minimum=3, maximum=10**7)
+    if steps * max(len(i), 1) > 5 * 10**7:
+        raise ValueError(f"steps × currents = {steps} × {len(i)} is too many neuron-steps (at most 5e7); "
+                         "use fewer steps or fewer currents")
     spikes, _ = simulate(np.tile(i, (steps, 1)), tau=tau, threshold=threshold, refractory=refractory, dt=dt)
     rates = np.zeros(len(i))
     for j in range(len(i)):

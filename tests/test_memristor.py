@@ -420,3 +420,12 @@ def test_huge_pulse_counts_saturate_or_are_refused():
     assert program_pulses(1e-5, -1e30, **kw) == pytest.approx(1e-6)
     with pytest.raises(ValueError, match="n_pulses.*64-bit"):
         program_pulses(1e-5, 2**70, **kw)
+
+
+def test_pulse_number_at_g_max_with_the_largest_nl_is_p_max_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for nl in (8.9, -8.9):
+            assert pulse_number(1e-5, g_min=1e-6, g_max=1e-5, p_max=100, nl=nl) == pytest.approx(100.0)

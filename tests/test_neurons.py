@@ -530,3 +530,15 @@ def test_lif_layer_save_and_load_bit_for_bit(tmp_path):
 def test_thresholds_below_the_smallest_float32_are_refused():
     with pytest.raises(ValueError, match="threshold must be at least"):
         simulate(np.zeros(5), threshold=1e-50)
+
+
+def test_remaining_validation_gaps_of_the_review():
+    from snnlib.neurons import decay_and_gain
+
+    with pytest.raises(ValueError, match="v0"):
+        simulate(np.ones(3), v0=1e39)
+    with pytest.raises(ValueError, match="dt < tau"):
+        decay_and_gain(1.0, 3.0, "euler")
+    assert decay_and_gain(4.0, 1.0, "euler") == (0.75, 0.25)
+    with pytest.raises(ValueError, match="steps"):
+        fi_curve_simulated(np.ones(3), steps=10**12)
