@@ -8,7 +8,6 @@ from snnlib.edges import (
     EdgeExtractor,
     best_f1,
     edge_scores,
-    energy_estimate,
     extract_edges,
     kernel_bank,
     sobel_magnitude,
@@ -141,24 +140,6 @@ def test_bad_images():
         extract_edges("does/not/exist.jpg")
 
 
-def test_energy_estimate_by_hand():
-    from snnlib.edges import E_AC, E_MAC, energy_estimate
-
-    image = np.zeros((10, 12))
-    image[:, 6:] = 1.0
-    ex = EdgeExtractor(image, steps=5, encoding="deterministic", device="hfox")
-    e = energy_estimate(ex, t_read=1e-8)
-    n_in = 60 * 5  # 60 white pixels spike on every step at max_rate 1
-    assert ex.input_spikes == n_in
-    assert e["conv_digital"] == pytest.approx(120 * 9 * 2 * E_MAC)
-    assert e["snn_digital"] == pytest.approx(n_in * 18 * E_AC + 120 * 4 * E_MAC * 5)
-    assert e["snn_leak"] == pytest.approx(120 * 4 * E_MAC * 5)
-    g_sum = (ex.crossbar.g_pos + ex.crossbar.g_neg).sum()
-    assert e["crossbar_array"] == pytest.approx(n_in * 0.2**2 * 1e-8 * g_sum)
-    # at the break-even number of steps the digital SNN costs what the convolution costs
-    per_step = n_in / 5 * 18 * E_AC + 120 * 4 * E_MAC
-    assert per_step * e["break_even_steps"] == pytest.approx(e["conv_digital"])
-
 
 def test_latency_code_finds_edges(shapes):
     image, truth = shapes
@@ -275,20 +256,6 @@ def test_sobel_baseline_uses_the_pipelines_border_rule():
     np.testing.assert_allclose(sobel_magnitude(rnd), analog / analog.max(), atol=1e-5)
 
 
-@pytest.mark.parametrize("mapping", ["differential", "reference"])
-def test_energy_counts_each_physical_device_once(mapping):
-    img = np.random.default_rng(0).random((20, 20))
-    ex = EdgeExtractor(img, steps=8, device="hfox", mapping=mapping)
-    xb = ex.crossbar
-    k2, c = xb.g_pos.shape
-    if mapping == "differential":
-        devices = np.concatenate([xb.g_pos.ravel(), xb.g_neg.ravel()])
-        assert devices.size == 2 * k2 * c
-    else:  # k² data devices per output column plus ONE reference column of k² devices
-        devices = np.concatenate([xb.g_pos.ravel(), xb.g_ref.ravel()])
-        assert devices.size == k2 * (c + 1)
-    want = ex.input_spikes * xb.v_read**2 * 10e-9 * devices.sum()
-    assert energy_estimate(ex)["crossbar_array"] == pytest.approx(want, rel=1e-12)
 
 
 def test_too_large_a_working_set_is_refused_before_any_work():
