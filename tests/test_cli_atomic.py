@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import matplotlib.figure
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -19,13 +18,6 @@ from snnlib.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["ok_edges.png", "ok_original.png", "ok_side_by_side.png"]
-
-
-@pytest.fixture
-def photo(tmp_path):
-    path = tmp_path / "ok.png"
-    Image.fromarray((np.indices((12, 16)).sum(axis=0) % 4 < 2).astype(np.uint8) * 255).save(path)
-    return path
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -19,13 +18,6 @@ from snnlib.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG = "n" * 300  # longer than the 255 bytes a file name may have
-
-
-@pytest.fixture
-def photo(tmp_path):
-    path = tmp_path / "ok.png"
-    Image.fromarray((np.indices((12, 16)).sum(axis=0) % 4 < 2).astype(np.uint8) * 255).save(path)
-    return path
 
 
 @pytest.fixture
