@@ -52,7 +52,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-__all__ = ["ImageError", "ImageInfo", "load_image", "load_image_info", "check_image_path", "to_uint8",
+__all__ = ["ImageError", "ImageInfo", "load_image", "load_image_info", "check_image_path", "to_uint8", "display_scale",
            "save_png", "MIN_SIZE"]
 
 logger = logging.getLogger(__name__)
@@ -242,6 +242,40 @@ def to_uint8(img: Any) -> np.ndarray:
     if arr.size and not np.all(np.isfinite(arr)):
         raise ImageError("img contains NaN or infinite values; clean it first, e.g. np.nan_to_num(img)")
     return np.floor(np.clip(arr, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def display_scale(edge_map: Any, *, percentile: float = 99.0, gamma: float = 0.5,
+                  dark_on_light: bool = False) -> tuple[np.ndarray, str]:
+    """Map an edge map in [0, 1] to what a screen or projector shows well; returns ``(display, note)``.
+
+    .. math:: d = \\min\\left(1, \\frac{e}{e_{p}}\\right)^{\\gamma}
+
+    where :math:`e_p` is the ``percentile``-th percentile of the map (over all pixels), so the brightest
+    ``100 - percentile`` % saturate, and :math:`\\gamma < 1` lifts faint edges (a spike-count map is
+    mostly dark: on the course photo the median is 0 and the 90th percentile 0.12 of the maximum).
+    ``dark_on_light`` gives :math:`1 - d` (dark lines on white, as on paper). This is display only: the
+    raw counts are unchanged, and ``note`` says what was done, for the figure's caption.
+    """
+    from snnlib import _checks
+
+    e = _checks.finite_array("edge_map", edge_map).astype(np.float32)
+    if e.size == 0:
+        raise ValueError("edge_map must not be empty")
+    percentile = float(percentile)
+    if not 50.0 <= percentile <= 100.0:
+        raise ValueError(f"percentile must be in [50, 100] (100 = scale on the maximum), got {percentile:g}")
+    gamma = float(gamma)
+    if not 0.1 <= gamma <= 3.0:
+        raise ValueError(f"gamma must be in [0.1, 3] (1 = linear, < 1 lifts faint edges), got {gamma:g}")
+    top = float(np.percentile(e, percentile)) if percentile < 100.0 else float(e.max())
+    if top <= 0.0:  # fewer than (100 - percentile) % of the pixels carry an edge: scale on the maximum
+        top = float(e.max())
+    d = np.zeros_like(e) if top <= 0.0 else np.clip(e / top, 0.0, 1.0) ** gamma
+    if dark_on_light:
+        d = 1.0 - d
+    clip = "max" if percentile >= 100.0 else f"{percentile:g}th percentile"
+    note = f"display: clipped at the {clip}, γ = {gamma:g}" + (", inverted" if dark_on_light else "")
+    return d.astype(np.float32), note
 
 
 def save_png(img: Any, path: str | os.PathLike) -> Path:

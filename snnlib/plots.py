@@ -23,10 +23,13 @@ def _axes(ax):
 
 
 def plot_membrane(v: Any, spikes: Any, *, dt: float = 1.0, threshold: float | None = None,
-                  ax: Any = None, label: str | None = None, color: str = "C0") -> Any:
+                  ax: Any = None, label: str | None = None, color: str = "C0",
+                  ylabel: str = "membrane potential v") -> Any:
     """Plot one neuron's membrane potential v(t) with its spikes as ticks above it.
 
-    ``v`` and ``spikes`` are 1-D, time-major; time axis in ms.
+    ``v`` and ``spikes`` are 1-D, time-major; time axis in ms. ``v`` is drawn as given (in the units of
+    the input current, the course's dimensionless units), with θ as a dashed line when ``threshold`` is
+    given; ``ylabel`` names the axis.
     """
     ax = _axes(ax)
     v = np.asarray(v, dtype=float)
@@ -39,7 +42,7 @@ def plot_membrane(v: Any, spikes: Any, *, dt: float = 1.0, threshold: float | No
     if threshold is not None:
         ax.axhline(threshold, color="0.4", ls="--", lw=0.8)
     ax.set_xlabel("time (ms)")
-    ax.set_ylabel("membrane potential v (units of θ)")
+    ax.set_ylabel(ylabel)
     return ax
 
 

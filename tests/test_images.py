@@ -295,3 +295,22 @@ def test_bytes_source_is_decoded_with_the_same_guards():
     with pytest.raises(ImageError, match="not an image"):
         load_image(b"just some text")
 
+
+
+def test_display_scale_formula_and_note():
+    from snnlib.images import display_scale
+
+    e = np.linspace(0.0, 1.0, 101, dtype=np.float32).reshape(1, -1)
+    d, note = display_scale(e, percentile=90.0, gamma=0.5)
+    p90 = np.percentile(e, 90.0)
+    np.testing.assert_allclose(d, np.clip(e / p90, 0, 1) ** 0.5, rtol=1e-6)
+    assert (d[e >= p90] == 1.0).all() and "90th percentile" in note and "γ = 0.5" in note
+    inv, note = display_scale(e, percentile=100.0, gamma=1.0, dark_on_light=True)
+    np.testing.assert_allclose(inv, 1.0 - e, atol=1e-6)
+    assert "inverted" in note and "max" in note
+    sparse = np.zeros((10, 10), np.float32)
+    sparse[0, 0] = 0.3  # 1 % of pixels: the 99th percentile is 0, scaled on the maximum instead
+    assert display_scale(sparse)[0][0, 0] == 1.0
+    for bad in ({"percentile": 10}, {"gamma": 0.0}, {"gamma": float("nan")}):
+        with pytest.raises(ValueError):
+            display_scale(e, **bad)
