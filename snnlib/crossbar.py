@@ -988,6 +988,18 @@ class _CrossbarLayer(keras.layers.Layer):
             return g[0], g[1], k
         return g[0, :, :-1], g[0, :, -1:], k
 
+    @staticmethod
+    def _effective(g_pos: tf.Tensor, g_neg: tf.Tensor, k: tf.Tensor) -> tf.Tensor:
+        return (g_pos - g_neg) / k
+
+    def effective_weights(self) -> tf.Tensor:
+        """The chip's effective weight matrix ``W_eff = (G⁺ − G⁻)/k`` [rows, outputs] in the layer's compute
+        dtype (weight units): what an ideal read of this chip multiplies the inputs by (levels, variation,
+        stuck devices and drift included; read noise, DAC and ADC not). The same tensor the layer's read
+        uses when it has no read-time effect, so a Dense/Conv2D holding it computes identical outputs."""
+        g_pos, g_neg, k = (tf.cast(a, self.compute_dtype) for a in self.conductances())
+        return self._effective(g_pos, g_neg, k)
+
     def _read(self, x: tf.Tensor, contract: Any, g_pos: tf.Tensor, g_neg: tf.Tensor, k: tf.Tensor) -> tf.Tensor:
         if self.reading.dac_bits is not None:
             x = _quantize_range(x, self.reading.dac_bits)
@@ -999,8 +1011,11 @@ class _CrossbarLayer(keras.layers.Layer):
             seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(step, tf.int64)])
         else:
             seed = (0, 0)
-        if self.read_noise == 0 and self.reading.adc_bits is None:  # one contraction with the difference
-            return contract(v, g_pos - g_neg) / (self.v_read * k)
+        if self.read_noise == 0 and self.reading.adc_bits is None:
+            # no read-time effect between the devices and the output: the read is linear, so
+            # (x·v_read)@(G⁺ − G⁻)/(v_read·k) = x@W_eff with W_eff = (G⁺ − G⁻)/k — computed in that form, so
+            # that the effective weights exported (to_nir) give the very same numbers on a plain Dense/Conv2D
+            return contract(x, self._effective(g_pos, g_neg, k))
         g_neg_full = g_neg if self.mapping == "differential" else tf.broadcast_to(g_neg, tf.shape(g_pos))
         i_pos, i_neg = read_pair(v, g_pos, g_neg_full, g_pos, g_neg, read_noise=self.read_noise,
                                  adc_bits=self.reading.adc_bits, seed=seed, contract=contract)

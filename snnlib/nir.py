@@ -82,6 +82,7 @@ import numpy as np
 
 from snnlib._quiet import tf
 from snnlib.crossbar import CrossbarConv2D, CrossbarDense
+from snnlib.networks import OnOff
 from snnlib.neurons import LIF, LIFCell
 
 __all__ = ["to_nir", "from_nir", "IFCell", "LICell", "CubaLIFCell", "ScaleShift", "SumPool2D",
@@ -96,9 +97,21 @@ SUPPORTED_NODES = ("Input", "Output", "Affine", "Linear", "Scale", "Conv2d", "Fl
 
 
 # ----------------------------------------------------------------------------- small Keras pieces
-def _gain(tau_ms: np.ndarray, dt: float) -> np.ndarray:
-    """``-expm1(-dt/τ)`` in float64 (the exact step's gain), as :func:`snnlib.neurons.decay_and_gain`."""
-    return -np.expm1(-dt / np.asarray(tau_ms, np.float64))
+def _gain(tau_ms: np.ndarray, dt: float, integration: str = "exact") -> np.ndarray:
+    """The step's gain in float64, as :func:`snnlib.neurons.decay_and_gain`: ``-expm1(-dt/τ)`` (exact,
+    zero-order hold) or ``dt/τ`` (Euler; refused where ``dt ≥ τ``)."""
+    tau = np.asarray(tau_ms, np.float64)
+    if integration == "euler":
+        if np.any(dt >= tau):
+            raise ValueError(f"Euler integration needs dt < tau: dt = {dt:g} ms, smallest tau {tau.min():g} ms")
+        return dt / tau
+    return -np.expm1(-dt / tau)
+
+
+def _integration(value: Any) -> str:
+    if value not in ("exact", "euler"):
+        raise ValueError(f"integration must be 'exact' or 'euler', got {value!r}")
+    return value
 
 
 def _const(values: Any) -> tf.Tensor:
@@ -108,18 +121,21 @@ def _const(values: Any) -> tf.Tensor:
 @keras.saving.register_keras_serializable(package="snnlib.nir")
 class ScaleShift(keras.layers.Layer):
     """Elementwise ``y = x·scale + shift`` (NIR's Scale, and a neuron's ``r`` and ``v_leak``) on the last
-    axes; ``scale`` and ``shift`` broadcast against the per-step shape."""
+    axes; ``scale`` and ``shift`` broadcast against the per-step shape. ``neuron_input=True``: it holds
+    the ``r`` and ``v_leak`` of the neuron layer after it (as :func:`from_nir` builds it) and exports
+    folded into that neuron's node; otherwise it exports as a ``Scale`` node (``shift`` must be 0)."""
 
-    def __init__(self, scale: Any = 1.0, shift: Any = 0.0, **kwargs: Any):
+    def __init__(self, scale: Any = 1.0, shift: Any = 0.0, neuron_input: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         self.scale = np.asarray(scale, np.float32).tolist()
         self.shift = np.asarray(shift, np.float32).tolist()
+        self.neuron_input = bool(neuron_input)
 
     def call(self, x):
         return x * tf.cast(_const(self.scale), x.dtype) + tf.cast(_const(self.shift), x.dtype)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "scale": self.scale, "shift": self.shift}
+        return {**super().get_config(), "scale": self.scale, "shift": self.shift, "neuron_input": self.neuron_input}
 
 
 @keras.saving.register_keras_serializable(package="snnlib.nir")
@@ -190,20 +206,23 @@ class LICell(_FixedCell):
     ms; the exact step of snnlib's LIF). Output ``v``."""
 
     def __init__(self, units: int, tau: Any = 20.0, r: Any = 1.0, v_leak: Any = 0.0, dt: float = 1.0,
-                 **kwargs: Any):
+                 integration: str = "exact", **kwargs: Any):
         super().__init__(units, **kwargs)
         self.tau, self.r, self.v_leak = (np.broadcast_to(np.asarray(a, np.float64), (self.units,)).tolist()
                                          for a in (tau, r, v_leak))
         self.dt = float(dt)
+        self.integration = _integration(integration)
+        _gain(self.tau, self.dt, self.integration)  # refuses Euler with dt >= tau
 
     def call(self, inputs, states):
         v = states[0]
-        v = v + self._p(_gain(self.tau, self.dt)) * (self._p(self.r) * inputs + self._p(self.v_leak) - v)
+        v = v + self._p(_gain(self.tau, self.dt, self.integration)) * (self._p(self.r) * inputs
+                                                                        + self._p(self.v_leak) - v)
         return v, [v]
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units, "tau": self.tau, "r": self.r,
-                "v_leak": self.v_leak, "dt": self.dt}
+                "v_leak": self.v_leak, "dt": self.dt, "integration": self.integration}
 
 
 @keras.saving.register_keras_serializable(package="snnlib.nir")
@@ -215,17 +234,21 @@ class CubaLIFCell(_FixedCell):
     n_states = 2
 
     def __init__(self, units: int, tau_syn: Any = 5.0, tau_mem: Any = 20.0, r: Any = 1.0, v_leak: Any = 0.0,
-                 threshold: Any = 1.0, v_reset: Any = 0.0, w_in: Any = 1.0, dt: float = 1.0, **kwargs: Any):
+                 threshold: Any = 1.0, v_reset: Any = 0.0, w_in: Any = 1.0, dt: float = 1.0,
+                 integration: str = "exact", **kwargs: Any):
         super().__init__(units, **kwargs)
         self.tau_syn, self.tau_mem, self.r, self.v_leak, self.threshold, self.v_reset, self.w_in = (
             np.broadcast_to(np.asarray(a, np.float64), (self.units,)).tolist()
             for a in (tau_syn, tau_mem, r, v_leak, threshold, v_reset, w_in))
         self.dt = float(dt)
+        self.integration = _integration(integration)
+        _gain(self.tau_syn + self.tau_mem, self.dt, self.integration)
 
     def call(self, inputs, states):
         v, i = states[0], states[1]
-        i = i + self._p(_gain(self.tau_syn, self.dt)) * (self._p(self.w_in) * inputs - i)
-        v = v + self._p(_gain(self.tau_mem, self.dt)) * (self._p(self.r) * i + self._p(self.v_leak) - v)
+        i = i + self._p(_gain(self.tau_syn, self.dt, self.integration)) * (self._p(self.w_in) * inputs - i)
+        v = v + self._p(_gain(self.tau_mem, self.dt, self.integration)) * (self._p(self.r) * i
+                                                                            + self._p(self.v_leak) - v)
         fired = v >= self._p(self.threshold)
         v = tf.where(fired, tf.broadcast_to(self._p(self.v_reset), tf.shape(v)), v)
         return tf.cast(fired, v.dtype), [v, i]
@@ -233,7 +256,7 @@ class CubaLIFCell(_FixedCell):
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units, "tau_syn": self.tau_syn, "tau_mem": self.tau_mem,
                 "r": self.r, "v_leak": self.v_leak, "threshold": self.threshold, "v_reset": self.v_reset,
-                "w_in": self.w_in, "dt": self.dt}
+                "w_in": self.w_in, "dt": self.dt, "integration": self.integration}
 
 
 # ----------------------------------------------------------------------------- export
@@ -263,9 +286,9 @@ def _crossbar_metadata(layer: Any) -> dict:
 
 
 def _effective_matrix(layer: Any) -> np.ndarray:
-    """The chip's effective weight matrix ``(G⁺ − G⁻)/k`` [rows, outputs] of a crossbar layer (float32)."""
-    g_pos, g_neg, k = layer.conductances()
-    return (_np(g_pos).astype(np.float64) - _np(g_neg).astype(np.float64)) / float(_np(k))
+    """The chip's effective weight matrix ``(G⁺ − G⁻)/k`` [rows, outputs] of a crossbar layer: the very
+    float32 tensor the layer's ideal read multiplies by (:meth:`~snnlib.crossbar.CrossbarDense.effective_weights`)."""
+    return _np(layer.effective_weights())
 
 
 def _check_linear(layer: Any, where: str) -> None:
@@ -291,7 +314,7 @@ def _dense_node(layer: Any, name: str, perm: np.ndarray | None) -> tuple[Any, in
     return nir.Affine(weight=weight, bias=_np(bias).astype(np.float32), metadata=meta), weight.shape[0]
 
 
-def _conv_node(layer: Any, name: str, hw: tuple[int, int]) -> nir.Conv2d:
+def _conv_node(layer: Any, name: str, hw: tuple[int, int], pad: tuple[int, int] = (0, 0)) -> nir.Conv2d:
     _check_linear(layer, name)
     if isinstance(layer, CrossbarConv2D):
         if layer.padding == "reflect":
@@ -309,6 +332,10 @@ def _conv_node(layer: Any, name: str, hw: tuple[int, int]) -> nir.Conv2d:
             raise ValueError(f"to_nir: layer {name!r}: 'same' padding with strides {stride} pads differently "
                              "in Keras and PyTorch; use strides 1 or 'valid'")
         meta = {"snnlib_layer": "Conv2D"}
+    if pad != (0, 0):  # a ZeroPadding2D before it: NIR's Conv2d pads its own input
+        if padding != "valid":
+            raise ValueError(f"to_nir: layer {name!r} pads twice (a ZeroPadding2D and padding={padding!r})")
+        padding, hw = tuple(int(p) for p in pad), (hw[0] - 2 * pad[0], hw[1] - 2 * pad[1])
     weight = np.ascontiguousarray(kernel.transpose(3, 2, 0, 1)).astype(np.float32)  # (kH,kW,Cin,Cout) → (Cout,Cin,kH,kW)
     bias = getattr(layer, "bias", None)
     bias = np.zeros(weight.shape[0], np.float32) if bias is None else _np(bias).astype(np.float32)
@@ -316,7 +343,14 @@ def _conv_node(layer: Any, name: str, hw: tuple[int, int]) -> nir.Conv2d:
                       dilation=dilation, groups=groups, bias=bias, metadata=meta)
 
 
-def _lif_node(cell: LIFCell, name: str, dt: float, shape: tuple[int, ...], perm: np.ndarray | None) -> nir.LIF:
+def _per_neuron(values: Any, n: int, perm: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """Per-neuron parameters in Keras's flat order (n,) → NIR's shape (``perm``: flat HWC → flat CHW)."""
+    a = np.broadcast_to(np.asarray(values, np.float64), (n,))
+    return (a[perm] if perm is not None else a).reshape(shape).copy()
+
+
+def _lif_node(cell: LIFCell, name: str, dt: float, shape: tuple[int, ...], perm: np.ndarray | None,
+              pre: tuple[Any, Any] | None) -> nir.LIF:
     p = cell.params
     if p.reset != "zero":
         raise ValueError(f"to_nir: layer {name!r} has reset={p.reset!r}; NIR's LIF resets to v_reset, so only "
@@ -326,15 +360,49 @@ def _lif_node(cell: LIFCell, name: str, dt: float, shape: tuple[int, ...], perm:
     if not math.isclose(p.dt, dt, rel_tol=1e-12):
         raise ValueError(f"to_nir: layer {name!r} steps with dt = {p.dt:g} ms, but to_nir was given dt = {dt:g} ms")
     n = int(np.prod(shape))
-    tau = np.broadcast_to(_np(cell.tau).astype(np.float64), (n,))
-    theta = np.broadcast_to(_np(cell.threshold).astype(np.float64), (n,))
-    if perm is not None:
-        tau, theta = tau[perm], theta[perm]
-    tau, theta = tau.reshape(shape) / 1000.0, theta.reshape(shape)
-    return nir.LIF(tau=tau, r=np.ones(shape), v_leak=np.zeros(shape), v_threshold=theta.copy(),
-                   v_reset=np.zeros(shape),
+    tau = _per_neuron(_np(cell.tau), n, perm, shape) / 1000.0
+    theta = _per_neuron(_np(cell.threshold), n, perm, shape)
+    r, v_leak = pre if pre is not None else (np.ones(shape), np.zeros(shape))
+    return nir.LIF(tau=tau, r=r, v_leak=v_leak, v_threshold=theta, v_reset=np.zeros(shape),
                    metadata={"snnlib_layer": "LIF", "integration": p.integration, "dt_ms": float(dt),
                              "reset": "zero", "tau_unit": "s", "spike": "v >= threshold"})
+
+
+def _cell_node(cell: Any, name: str, dt: float, shape: tuple[int, ...], perm: np.ndarray | None,
+               pre: tuple[Any, Any] | None) -> Any:
+    """The NIR node of an IF, LI or CubaLIF cell of this module (``pre``: a folded ScaleShift's r, v_leak)."""
+    n = int(np.prod(shape))
+    p = lambda values: _per_neuron(values, n, perm, shape)  # noqa: E731
+    if not isinstance(cell, IFCell) and not math.isclose(cell.dt, dt, rel_tol=1e-12):
+        raise ValueError(f"to_nir: layer {name!r} steps with dt = {cell.dt:g} ms, but to_nir was given dt = {dt:g} ms")
+    meta = {"snnlib_layer": type(cell).__name__, "dt_ms": float(dt), "tau_unit": "s", "spike": "v >= threshold"}
+    if not isinstance(cell, IFCell):
+        meta["integration"] = cell.integration
+    if isinstance(cell, IFCell):
+        if pre is not None and np.any(pre[1] != 0):
+            raise ValueError(f"to_nir: layer {name!r}: an IF neuron has no v_leak to hold the shift before it")
+        r = p(cell.r) * (pre[0] if pre is not None else 1.0)
+        return nir.IF(r=r, v_threshold=p(cell.threshold), v_reset=p(cell.v_reset), metadata=meta)
+    r_pre, leak_pre = pre if pre is not None else (np.ones(shape), np.zeros(shape))
+    if isinstance(cell, LICell):  # τ dv/dt = (v_leak − v) + r·I with I = r'·x + s': r·r', v_leak + r·s'
+        r = p(cell.r)
+        return nir.LI(tau=p(cell.tau) / 1000.0, r=r * r_pre, v_leak=p(cell.v_leak) + r * leak_pre, metadata=meta)
+    if pre is not None and (np.any(r_pre != 1) or np.any(leak_pre != 0)):
+        raise ValueError(f"to_nir: layer {name!r}: a scale/shift before a CubaLIF neuron does not export "
+                         "(NIR's CubaLIF has no input shift)")
+    return nir.CubaLIF(tau_syn=p(cell.tau_syn) / 1000.0, tau_mem=p(cell.tau_mem) / 1000.0, r=p(cell.r),
+                       v_leak=p(cell.v_leak), v_threshold=p(cell.threshold), v_reset=p(cell.v_reset),
+                       w_in=p(cell.w_in), metadata=meta)
+
+
+def _neuron_cell(layer: Any) -> Any:
+    """The neuron cell of a Keras layer (snnlib LIF, RNN of LIFCell / IFCell / LICell / CubaLIFCell), or None."""
+    cell = getattr(layer, "cell", None)
+    if isinstance(layer, (LIF, keras.layers.RNN)) and isinstance(cell, (LIFCell, IFCell, LICell, CubaLIFCell)):
+        if not getattr(layer, "return_sequences", True) or getattr(layer, "return_state", False):
+            raise ValueError(f"to_nir: layer {layer.name!r} must return the whole spike train (return_sequences=True)")
+        return cell
+    return None
 
 
 def _unwrap(layer: Any) -> tuple[Any, bool]:
@@ -343,15 +411,30 @@ def _unwrap(layer: Any) -> tuple[Any, bool]:
     return layer, False
 
 
-def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse") -> nir.NIRGraph:
+def _step_shape(tensor: Any) -> tuple[int, ...] | None:
+    return tuple(tensor.shape[2:]) if len(tensor.shape) > 2 else None
+
+
+def _scale_arrays(layer: ScaleShift, shape: tuple[int, ...], nir_shape: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A ScaleShift's scale and shift broadcast to the per-step Keras ``shape``, in NIR's layout."""
+    out = []
+    for a in (layer.scale, layer.shift):
+        a = np.broadcast_to(np.asarray(a, np.float64), shape)
+        out.append(a.transpose(2, 0, 1).copy() if len(shape) == 3 else a.copy())
+    return out[0], out[1]
+
+
+def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse",
+           metadata: dict | None = None) -> nir.NIRGraph:
     """The Keras ``model`` (a chain of snnlib layers on ``[batch, T, ...]``) as a :class:`nir.NIRGraph`.
 
-    ``dt``: the time step in ms (checked against every LIF layer's ``dt``; recorded in metadata, not in
-    the nodes, which are continuous-time). ``readout``: what to do with a final mean over time
+    ``dt``: the time step in ms (checked against every neuron layer's ``dt``; recorded in metadata, not
+    in the nodes, which are continuous-time). ``readout``: what to do with a final mean over time
     (``GlobalAveragePooling1D``): ``"refuse"`` (default, a ``ValueError`` naming the layer) or
     ``"metadata"`` (end the graph before it, record ``readout = "mean_over_time"`` in the graph's
-    metadata under :data:`READOUT_KEY`). Conventions and the supported layers: the module docstring.
-    Nodes are named after the Keras layers, plus ``"input"`` and ``"output"``.
+    metadata under :data:`READOUT_KEY`). ``metadata``: more entries for the graph's metadata (str, int,
+    float or bool values). Conventions and the supported layers: the module docstring. Nodes are named
+    after the Keras layers, plus ``"input"`` and ``"output"``.
     """
     dt = float(dt)
     if not (dt > 0 and math.isfinite(dt)):
@@ -366,74 +449,172 @@ def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse") -> nir.NIR
                          f"got {tuple(model.inputs[0].shape)}")
     shape = in_shape  # the per-step Keras shape of the running tensor (channels-last)
     nir_shape = lambda s: (s[2], s[0], s[1]) if len(s) == 3 else tuple(s)  # noqa: E731
+    chw_perm = lambda s: np.arange(int(np.prod(s))).reshape(s).transpose(2, 0, 1).ravel()  # noqa: E731
     nodes: dict[str, Any] = {"input": nir.Input(input_type=np.array(nir_shape(shape)))}
     order, perm = ["input"], None
-    metadata: dict[str, Any] = {"exporter": "snnlib", "dt_ms": dt, "tau_unit": "s",
-                                "layout": "NIR channels-first; Affine (out, in); Conv2d (C_out, C_in, kH, kW)"}
+    graph_meta: dict[str, Any] = {"exporter": "snnlib", "dt_ms": dt, "tau_unit": "s",
+                                  "layout": "NIR channels-first; Affine (out, in); Conv2d (C_out, C_in, kH, kW)"}
+    for key, value in (metadata or {}).items():
+        graph_meta[str(key)] = _meta_value(value)
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     previous = model.inputs[0]
-    for i, layer in enumerate(layers):
-        name = layer.name
-        if layer.input is not previous and len(model.layers) > 1:
-            raise ValueError(f"to_nir: layer {name!r} does not take the previous layer's output; only chains export")
+    for layer in layers:
+        if layer.input is not previous:
+            raise ValueError(f"to_nir: layer {layer.name!r} does not take the previous layer's output; "
+                             "only chains export")
         previous = layer.output
-        inner, _ = _unwrap(layer)
-        out_shape = tuple(layer.output.shape[2:]) if len(layer.output.shape) > 2 else None
-        node = None
+    pending_pad: tuple[int, int] | None = None  # a ZeroPadding2D waiting for the convolution or pooling after it
+    pending_pre: tuple[str, ScaleShift] | None = None  # a ScaleShift with a shift, waiting for its neuron
+    i = 0
+
+    def add(name: str, node: Any) -> None:
+        if name in nodes:
+            raise ValueError(f"to_nir: two layers are named {name!r}")
+        nodes[name] = node
+        order.append(name)
+
+    def take_pad(name: str) -> tuple[int, int]:
+        nonlocal pending_pad
+        pad, pending_pad = pending_pad or (0, 0), None
+        return pad
+
+    while i < len(layers):
+        layer = layers[i]
+        name = layer.name
+        inner, wrapped = _unwrap(layer)
+        out_shape = _step_shape(layer.output)
+        nxt = layers[i + 1] if i + 1 < len(layers) else None
+        if pending_pad is not None and not isinstance(inner, (keras.layers.Conv2D, keras.layers.AveragePooling2D,
+                                                              SumPool2D)):
+            raise ValueError(f"to_nir: the zero padding before layer {name!r} must be followed by a convolution "
+                             "or a pooling layer")
+        if pending_pre is not None and _neuron_cell(layer) is None and not (
+                isinstance(inner, keras.layers.Reshape) and nxt is not None and _neuron_cell(nxt) is not None):
+            raise ValueError(f"to_nir: layer {pending_pre[0]!r} holds a neuron's r and v_leak (neuron_input=True), "
+                             "so a neuron layer must follow it")
+        i += 1
         if isinstance(inner, (keras.layers.Dropout, keras.layers.InputLayer)) or (
                 isinstance(inner, keras.layers.Activation) and inner.activation is keras.activations.linear):
             continue
-        if isinstance(inner, keras.layers.GlobalAveragePooling1D) and not isinstance(layer, keras.layers.TimeDistributed):
-            if readout == "refuse" or i != len(layers) - 1:
+        if isinstance(inner, keras.layers.GlobalAveragePooling1D) and not wrapped:
+            if readout == "refuse" or i != len(layers):
                 raise ValueError(f"to_nir: layer {name!r} averages over time; NIR has no node for that. "
                                  "Pass readout='metadata' to end the graph before it (recorded in the metadata)")
-            metadata[READOUT_KEY] = "mean_over_time"
-            metadata["readout_layer"] = name
+            graph_meta[READOUT_KEY] = "mean_over_time"
+            graph_meta["readout_layer"] = name
             break
         if isinstance(inner, (keras.layers.Dense, CrossbarDense)):
             if len(shape) != 1:
                 raise ValueError(f"to_nir: layer {name!r} gets a feature map {shape}; flatten it first")
             node, n = _dense_node(inner, name, perm)
             perm, shape = None, (n,)
+            add(name, node)
         elif isinstance(inner, (keras.layers.Conv2D, CrossbarConv2D)):
             if len(shape) != 3:
                 raise ValueError(f"to_nir: layer {name!r} needs a feature map [H, W, C], gets {shape}")
-            node = _conv_node(inner, name, shape[:2])
+            pad = take_pad(name)
+            node = _conv_node(inner, name, shape[:2], pad)
             shape = out_shape
-        elif isinstance(layer, (LIF, keras.layers.RNN)) and isinstance(getattr(layer, "cell", None), LIFCell):
-            if not getattr(layer, "return_sequences", True) or getattr(layer, "return_state", False):
-                raise ValueError(f"to_nir: layer {name!r} must return the whole spike train (return_sequences=True)")
-            node = _lif_node(layer.cell, name, dt, nir_shape(shape), perm)
+            add(name, node)
+        elif isinstance(inner, keras.layers.ZeroPadding2D):
+            (top, bottom), (left, right) = inner.padding
+            if top != bottom or left != right or len(shape) != 3 or not wrapped:
+                raise ValueError(f"to_nir: layer {name!r} pads unevenly {inner.padding}; NIR pads both sides alike")
+            pending_pad = (int(top), int(left))
+            shape = out_shape
+            continue
+        elif isinstance(inner, OnOff):
+            last = nodes[order[-1]] if len(order) > 1 else None
+            if not isinstance(last, (nir.Conv2d, nir.Affine, nir.Linear)):
+                raise ValueError(f"to_nir: layer {name!r} (ON/OFF) must follow a Dense or convolution layer, into "
+                                 "whose weights it is folded")
+            if isinstance(last, nir.Conv2d):
+                input_shape = tuple(int(n) for n in np.asarray(last.input_shape).ravel())
+                nodes[order[-1]] = nir.Conv2d(
+                    input_shape=input_shape, weight=np.concatenate([last.weight, -last.weight]),
+                    stride=last.stride, padding=last.padding, dilation=last.dilation, groups=last.groups,
+                    bias=np.concatenate([last.bias, -last.bias]), metadata={**last.metadata, "on_off": True})
+            elif isinstance(last, nir.Affine):
+                nodes[order[-1]] = nir.Affine(weight=np.concatenate([last.weight, -last.weight]),
+                                              bias=np.concatenate([last.bias, -last.bias]),
+                                              metadata={**last.metadata, "on_off": True})
+            else:
+                nodes[order[-1]] = nir.Linear(weight=np.concatenate([last.weight, -last.weight]),
+                                              metadata={**last.metadata, "on_off": True})
+            shape = out_shape
+        elif isinstance(inner, ScaleShift):
+            if inner.neuron_input:
+                pending_pre = (name, inner)
+                continue
+            if np.any(np.asarray(inner.shift) != 0):
+                raise ValueError(f"to_nir: layer {name!r} shifts its input; NIR's Scale cannot (a shift exports only "
+                                 "as the v_leak of the neuron after it: ScaleShift(..., neuron_input=True))")
+            scale, _ = _scale_arrays(inner, shape, nir_shape)
+            if perm is not None:
+                raise ValueError(f"to_nir: layer {name!r} scales a flattened map; scale before flattening")
+            add(name, nir.Scale(scale=scale.astype(np.float32), metadata={"snnlib_layer": "ScaleShift"}))
+        elif _neuron_cell(layer) is not None or (
+                isinstance(inner, keras.layers.Reshape) and nxt is not None and _neuron_cell(nxt) is not None
+                and len(shape) == 3):
+            if isinstance(inner, keras.layers.Reshape):  # a map flattened for its neurons and shaped back after
+                back = layers[i + 1] if i + 1 < len(layers) else None
+                if back is None or not isinstance(back, keras.layers.Reshape) or _step_shape(back.output) != shape:
+                    raise ValueError(f"to_nir: layer {name!r} flattens a map for the neurons of {nxt.name!r}, which "
+                                     "must be followed by a Reshape back to the map")
+                layer, i = nxt, i + 2
+                name, cell, neuron_shape, neuron_perm = layer.name, _neuron_cell(nxt), nir_shape(shape), chw_perm(shape)
+            else:
+                cell, neuron_shape, neuron_perm = _neuron_cell(layer), nir_shape(shape), perm
+            pre = None
+            if pending_pre is not None:
+                if len(shape) != 1 and (neuron_perm is None or perm is not None):
+                    raise ValueError(f"to_nir: layer {pending_pre[0]!r} cannot be folded into {name!r}")
+                s, b = _scale_arrays(pending_pre[1], shape, nir_shape)
+                if len(shape) == 1 and perm is not None:
+                    s, b = s[perm], b[perm]
+                pre, pending_pre = (s, b), None
+            if isinstance(cell, LIFCell):
+                node = _lif_node(cell, name, dt, neuron_shape, neuron_perm, pre)
+            else:
+                node = _cell_node(cell, name, dt, neuron_shape, neuron_perm, pre)
+            add(name, node)
+        elif isinstance(inner, keras.layers.Permute) and tuple(inner.dims) == (1, 4, 2, 3) and len(shape) == 3 \
+                and nxt is not None and isinstance(nxt, keras.layers.Reshape) \
+                and _step_shape(nxt.output) == (int(np.prod(shape)),):
+            # channels brought first, then each step flattened: NIR's own (C, H, W) order, no permutation
+            i += 1
+            add(nxt.name, nir.Flatten(input_type={"input": np.array(nir_shape(shape))}, start_dim=0, end_dim=-1,
+                                      metadata={"snnlib_layer": "Permute+Reshape"}))
+            shape = _step_shape(nxt.output)
         elif isinstance(inner, (keras.layers.Flatten, keras.layers.Reshape)):
-            if not isinstance(layer, keras.layers.TimeDistributed) and isinstance(inner, keras.layers.Flatten):
+            if not wrapped and isinstance(inner, keras.layers.Flatten):
                 raise ValueError(f"to_nir: layer {name!r} flattens the time axis too; use TimeDistributed(Flatten())")
             if out_shape is None or len(out_shape) != 1 or int(np.prod(shape)) != out_shape[0]:
                 raise ValueError(f"to_nir: layer {name!r} reshapes {shape} to {out_shape}; only flattening a "
                                  "feature map of each step exports")
             if len(shape) == 1:
                 continue
-            h, w, c = shape
-            perm = np.arange(h * w * c).reshape(h, w, c).transpose(2, 0, 1).ravel()
-            node = nir.Flatten(input_type={"input": np.array(nir_shape(shape))}, start_dim=0, end_dim=-1,
-                               metadata={"snnlib_layer": type(inner).__name__})
+            perm = chw_perm(shape)
+            add(name, nir.Flatten(input_type={"input": np.array(nir_shape(shape))}, start_dim=0, end_dim=-1,
+                                  metadata={"snnlib_layer": type(inner).__name__}))
             shape = out_shape
-        elif isinstance(inner, keras.layers.AveragePooling2D):
-            if inner.padding != "valid" or len(shape) != 3:
+        elif isinstance(inner, (keras.layers.AveragePooling2D, SumPool2D)):
+            if len(shape) != 3 or getattr(inner, "padding", "valid") != "valid":
                 raise ValueError(f"to_nir: layer {name!r} must pool a feature map with padding='valid'")
-            node = nir.AvgPool2d(kernel_size=np.array(inner.pool_size), stride=np.array(inner.strides),
-                                 padding=np.array([0, 0]))
+            pad = np.array(take_pad(name))
+            cls = nir.SumPool2d if isinstance(inner, SumPool2D) else nir.AvgPool2d
+            add(name, cls(kernel_size=np.array(inner.pool_size), stride=np.array(inner.strides), padding=pad))
             shape = out_shape
         else:
             raise ValueError(f"to_nir: layer {name!r} ({type(inner).__name__}) has no NIR counterpart here; "
-                             "exported: Dense, CrossbarDense, Conv2D, CrossbarConv2D, LIF, Flatten, AveragePooling2D")
-        if name in nodes:
-            raise ValueError(f"to_nir: two layers are named {name!r}")
-        nodes[name] = node
-        order.append(name)
+                             "exported: Dense, CrossbarDense, Conv2D, CrossbarConv2D, OnOff, ScaleShift, LIF and "
+                             "the IF/LI/CubaLIF cells, Flatten, ZeroPadding2D, AveragePooling2D, SumPool2D")
+    if pending_pad is not None or pending_pre is not None:
+        raise ValueError("to_nir: the model ends with a padding or a shift that nothing after it takes")
     nodes["output"] = nir.Output(output_type=np.array(nir_shape(shape)))
     order.append("output")
     edges = list(zip(order[:-1], order[1:]))
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata, type_check=False)
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata=graph_meta, type_check=False)
 
 
 # ----------------------------------------------------------------------------- import
@@ -512,7 +693,16 @@ def _wrap_neurons(x: Any, rnn: keras.layers.Layer, shape: tuple[int, ...], name:
     return keras.layers.Reshape((-1, *ks), name=f"{name}_map")(x)
 
 
-def _lif_layer(node: nir.LIF, name: str, shape: tuple[int, ...], dt: float) -> tuple[list, LIF]:
+def _node_integration(node: Any, integration: str | None) -> str:
+    """``integration`` if given, else the node's metadata (snnlib's own graphs), else ``"exact"``."""
+    if integration is not None:
+        return integration
+    meta = {k: _s(v) for k, v in (getattr(node, "metadata", None) or {}).items()}
+    return meta.get("integration") if meta.get("integration") in ("exact", "euler") else "exact"
+
+
+def _lif_layer(node: nir.LIF, name: str, shape: tuple[int, ...], dt: float,
+               integration: str | None = None) -> tuple[list, LIF]:
     """The snnlib LIF for a NIR LIF node, and the ScaleShift in front of it (or none)."""
     n = int(np.prod(shape))
     tau_ms = _hwc(node.tau, shape) * 1000.0
@@ -520,9 +710,7 @@ def _lif_layer(node: nir.LIF, name: str, shape: tuple[int, ...], dt: float) -> t
     r, v_leak = _hwc(node.r, shape), _hwc(node.v_leak, shape)
     if np.any(_hwc(node.v_reset, shape) != 0):
         raise ValueError(f"from_nir: node {name!r} (LIF) resets to v_reset ≠ 0; snnlib's LIF resets to 0")
-    meta = {k: _s(v) for k, v in (node.metadata or {}).items()}
-    integration = meta.get("integration", "exact")
-    integration = integration if integration in ("exact", "euler") else "exact"
+    integration = _node_integration(node, integration)
     uniform = bool(np.all(tau_ms == tau_ms[0]) and np.all(theta == theta[0]))
     try:
         layer = LIF(n, tau=float(tau_ms.min()) if not uniform else float(tau_ms[0]),
@@ -532,23 +720,49 @@ def _lif_layer(node: nir.LIF, name: str, shape: tuple[int, ...], dt: float) -> t
         raise ValueError(f"from_nir: node {name!r} (LIF): {err}") from None
     if not uniform and (np.any(tau_ms <= 0) or np.any(theta <= 0)):
         raise ValueError(f"from_nir: node {name!r} (LIF) needs tau > 0 and v_threshold > 0 for every neuron")
-    pre = [] if np.all(r == 1) and np.all(v_leak == 0) else [ScaleShift(r, v_leak, name=f"{name}_r_vleak")]
+    ks = _keras_shape(shape)  # the ScaleShift acts on the step's tensor, a map when the neurons sit on one
+    pre = [] if np.all(r == 1) and np.all(v_leak == 0) else [
+        ScaleShift(r.reshape(ks), v_leak.reshape(ks), neuron_input=True, name=f"{name}_r_vleak")]
     layer._snnlib_per_neuron = None if uniform else (tau_ms, theta)
     return pre, layer
 
 
-def from_nir(graph_or_path: Any, *, dt: float) -> keras.Model:
+def _cell(kind: str, node: Any, n: int, p: Any, dt: float, integration: str | None) -> keras.layers.Layer:
+    """The IF, LI or CubaLIF cell of a node (``p(field)``: the field per neuron, flat Keras order)."""
+    if kind == "IF":
+        return IFCell(n, r=p("r"), threshold=p("v_threshold"), v_reset=p("v_reset"))
+    if kind == "LI":
+        tau = p("tau") * 1000.0
+        if np.any(tau <= 0):
+            raise ValueError("needs tau > 0")
+        return LICell(n, tau=tau, r=p("r"), v_leak=p("v_leak"), dt=dt,
+                      integration=_node_integration(node, integration))
+    tau_syn, tau_mem = p("tau_syn") * 1000.0, p("tau_mem") * 1000.0
+    if np.any(tau_syn <= 0) or np.any(tau_mem <= 0):
+        raise ValueError("needs tau_syn > 0 and tau_mem > 0")
+    return CubaLIFCell(n, tau_syn=tau_syn, tau_mem=tau_mem, r=p("r"), v_leak=p("v_leak"),
+                       threshold=p("v_threshold"), v_reset=p("v_reset"), w_in=p("w_in"), dt=dt,
+                       integration=_node_integration(node, integration))
+
+
+def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -> keras.Model:
     """A Keras model (``[batch, T, ...]``, channels-last) from a :class:`nir.NIRGraph` or a path to one
     (``.nir`` / ``.h5``, read with :func:`nir.read`).
 
     ``dt`` is the time step in ms (NIR graphs have none; Norse's default 1e-3 s is ``dt=1.0``).
-    Time constants are read as seconds (``τ_ms = 1000·τ``). Which nodes load and how: the module
+    Time constants are read as seconds (``τ_ms = 1000·τ``). ``integration``: how the neurons step the
+    continuous NIR equations — ``"exact"`` (zero-order hold, snnlib's default), ``"euler"`` (``v ← v +
+    (dt/τ)(r·I + v_leak − v)``, the discrete form snnTorch's ``Leaky``/``Synaptic`` export assumes:
+    with its ``τ = dt/(1 − β)``, ``r = τ/dt`` it is ``v ← βv + I``), or None (default): what the node's
+    metadata says (snnlib's own graphs), else exact. Which nodes load and how: the module
     docstring; anything else, a branch or a shape that does not chain is one ``ValueError`` naming the
     node. Layers are named after the nodes.
     """
     dt = float(dt)
     if not (dt > 0 and math.isfinite(dt)):
         raise ValueError(f"dt must be a positive time step in ms, got {dt!r}")
+    if integration is not None:
+        integration = _integration(integration)
     if isinstance(graph_or_path, (str, os.PathLike)):
         graph = nir.read(graph_or_path)
     elif isinstance(graph_or_path, nir.NIRGraph):
@@ -637,7 +851,7 @@ def from_nir(graph_or_path: Any, *, dt: float) -> keras.Model:
             shape = (int(c), int(h), int(wd))
         elif kind == "LIF":
             _neuron_shape(node, name, shape, "tau")
-            pre, lif = _lif_layer(node, name, shape, dt)
+            pre, lif = _lif_layer(node, name, shape, dt, integration)
             for layer in pre:
                 x = layer(x)
             x = _wrap_neurons(x, lif, shape, name)
@@ -648,19 +862,10 @@ def from_nir(graph_or_path: Any, *, dt: float) -> keras.Model:
             _neuron_shape(node, name, shape, field)
             n = int(np.prod(shape))
             p = lambda f, nd=node, sh=shape: _hwc(getattr(nd, f), sh)  # noqa: E731
-            if kind == "IF":
-                cell = IFCell(n, r=p("r"), threshold=p("v_threshold"), v_reset=p("v_reset"))
-            elif kind == "LI":
-                tau = p("tau") * 1000.0
-                if np.any(tau <= 0):
-                    raise ValueError(f"from_nir: node {name!r} (LI) needs tau > 0")
-                cell = LICell(n, tau=tau, r=p("r"), v_leak=p("v_leak"), dt=dt)
-            else:
-                tau_syn, tau_mem = p("tau_syn") * 1000.0, p("tau_mem") * 1000.0
-                if np.any(tau_syn <= 0) or np.any(tau_mem <= 0):
-                    raise ValueError(f"from_nir: node {name!r} (CubaLIF) needs tau_syn > 0 and tau_mem > 0")
-                cell = CubaLIFCell(n, tau_syn=tau_syn, tau_mem=tau_mem, r=p("r"), v_leak=p("v_leak"),
-                                   threshold=p("v_threshold"), v_reset=p("v_reset"), w_in=p("w_in"), dt=dt)
+            try:
+                cell = _cell(kind, node, n, p, dt, integration)
+            except ValueError as err:
+                raise ValueError(f"from_nir: node {name!r} ({kind}): {err}") from None
             x = _wrap_neurons(x, keras.layers.RNN(cell, return_sequences=True, name=name), shape, name)
         else:  # pragma: no cover  (SUPPORTED_NODES is checked above)
             raise ValueError(f"from_nir: node {name!r} is a {kind}, which snnlib does not load")
