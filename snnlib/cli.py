@@ -1,7 +1,9 @@
 """Command line: ``python -m snnlib edges IMAGE --out DIR [options]``.
 
-Writes ``<name>_original.png``, ``<name>_edges.png`` and ``<name>_side_by_side.png``
-into DIR and prints their paths. Progress goes to stderr.
+Writes ``<name>_original.png``, ``<name>_edges.png`` (the raw map: spike counts combined and divided
+by their maximum, linear) and ``<name>_side_by_side.png`` (the photo beside the map scaled for display,
+:func:`snnlib.images.display_scale`, with the scaling stated under it) into DIR and prints their paths.
+The defaults (device, code, T) are :mod:`snnlib.edges`' own; progress goes to stderr.
 
 Failures: a user mistake or a problem of the machine that the user can fix (a
 missing, unreadable or odd input, a parameter out of range, an output folder
@@ -49,6 +51,10 @@ _PROG = "python -m snnlib"
 _MIN_FREE_BYTES = 1 << 20
 
 
+#: snnlib.edges' defaults, repeated here so that -h needs no TensorFlow (a test checks that they agree).
+_DEFAULT_DEVICE, _DEFAULT_ENCODING, _DEFAULT_STEPS = "hfox", "deterministic", 32
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, no usage block
         print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
@@ -65,16 +71,21 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("edges", help="extract edges from a photo with a memristive LIF network",
                        description="Extract the edge feature map of an image with a spiking network whose "
                                    "synapses are memristor conductances and whose neurons are LIF. Writes "
-                                   "NAME_original.png, NAME_edges.png and NAME_side_by_side.png into --out "
-                                   "(all three or none; existing ones are replaced, and said so).")
+                                   "NAME_original.png, NAME_edges.png (the raw map, linear) and "
+                                   "NAME_side_by_side.png (the map scaled for display, the scaling stated) into "
+                                   "--out (all three or none; existing ones are replaced, and said so).")
     e.add_argument("image", help="path of the photo (any format Pillow reads), e.g. data/MHW.jpg")
     e.add_argument("--out", default="results", help="output folder, made if missing (default: results/)")
     e.add_argument("--tau", type=float, default=5.0, help="membrane time constant in ms (default 5)")
     e.add_argument("--threshold", type=float, default=0.5, help="firing threshold (default 0.5)")
-    e.add_argument("--steps", type=int, default=32, help=f"time steps T, 1 ms each, 1 to {MAX_STEPS} (default 32)")
+    e.add_argument("--steps", type=int, default=_DEFAULT_STEPS,
+                   help=f"time steps T, 1 ms each, 1 to {MAX_STEPS} (default {_DEFAULT_STEPS})")
     e.add_argument("--kernel", default="sobel", choices=KERNELS, help="edge kernel (default sobel)")
-    e.add_argument("--encoding", default="rate", choices=ENCODINGS, help="spike code (default rate)")
-    e.add_argument("--device", default="ideal", choices=sorted(PRESETS), help="memristor device preset")
+    e.add_argument("--encoding", default=_DEFAULT_ENCODING, choices=ENCODINGS,
+                   help=f"spike code: rate (Bernoulli), deterministic (sigma-delta) or latency "
+                        f"(default {_DEFAULT_ENCODING})")
+    e.add_argument("--device", default=_DEFAULT_DEVICE, choices=sorted(PRESETS),
+                   help=f"memristor device preset (default {_DEFAULT_DEVICE}; 'ideal' = exact weights, to compare)")
     e.add_argument("--seed", type=int, default=0, help="random seed, 0 to 2**63 - 1 (default 0)")
     _train_digits_parser(sub, PRESETS)
     return p

@@ -4,7 +4,8 @@ The pipeline, written once and used by the notebooks, the command line and the w
 
 1. **Image** (:func:`snnlib.images.load_image`): grayscale ``x`` in [0, 1], ``[H, W]``.
 2. **Encoding** (:mod:`snnlib.encoders`): ``s = encode(x)``, spikes ``[T, H, W]`` —
-   Bernoulli rate code (default), deterministic (sigma-delta) rate code, or latency.
+   deterministic (sigma-delta) rate code (the default, :data:`DEFAULT_ENCODING`), Bernoulli rate code, or
+   latency.
 3. **Synapses on a crossbar** (:class:`snnlib.crossbar.Crossbar`): each edge
    kernel ``K`` (``k×k`` weights per output channel) is one crossbar column pair,
    programmed as conductances ``G⁺``, ``G⁻`` (S) with the device's non-idealities.
@@ -20,9 +21,11 @@ The pipeline, written once and used by the notebooks, the command line and the w
 4. **LIF neurons** (:func:`snnlib.neurons.lif_step`): two per pixel and channel,
    an ON neuron fed ``+I`` and an OFF neuron fed ``−I`` (rectification, as in
    retinal ON/OFF cells). Their spike counts over ``T`` steps are the feature maps.
-5. **Combination**: Sobel: ``sqrt((n⁺ₓ + n⁻ₓ)² + (n⁺ᵧ + n⁻ᵧ)²)``;
-   centre-surround (DoG, Laplacian): ``n_ON + n_OFF``. Divided by its maximum
-   into [0, 1] (an all-zero map stays zero).
+5. **Combination** — digital arithmetic after the spiking layer, not spiking: Sobel:
+   ``sqrt((n⁺ₓ + n⁻ₓ)² + (n⁺ᵧ + n⁻ᵧ)²)``; centre-surround (DoG, Laplacian): ``n_ON + n_OFF``.
+   Divided by its maximum into [0, 1] (an all-zero map stays zero): :attr:`EdgeResult.edges`.
+6. **Display** (optional, for a screen or projector): :meth:`EdgeResult.display` clips the map at a high
+   percentile and applies a gamma (:func:`snnlib.images.display_scale`); the raw map and counts stay.
 
 **Current scaling and the saturation trap.** A LIF neuron fires at most once per
 step, so any neuron whose input keeps it above threshold every step saturates at
@@ -78,7 +81,7 @@ CROSSBAR_OPTIONS = (*(f.name for f in fields(ProgramOptions) if f.name != "devic
                     *(f.name for f in fields(ReadOptions) if f.name not in ("r_wire", "dac_bits")))
 
 __all__ = [
-    "KERNELS", "ENCODINGS", "EdgeResult", "EdgeExtractor", "extract_edges", "kernel_bank",
+    "DEFAULT_DEVICE", "DEFAULT_ENCODING", "DEFAULT_STEPS", "KERNELS", "ENCODINGS", "EdgeResult", "EdgeExtractor", "extract_edges", "kernel_bank",
     "encode_image", "crossbar_convolution", "on_off_lif",
     "auto_gain_reference", "working_set_bytes", "check_working_set", "MEMORY_BUDGET",
     "sobel_magnitude",
@@ -86,6 +89,18 @@ __all__ = [
     "synthetic_shapes", "edge_scores", "best_f1", "energy_estimate", "E_AC", "E_MAC",
 ]
 
+
+#: The pipeline's defaults (the command line and the widgets follow them). The device is a real preset, the
+#: HfOx RRAM of Wu et al. (VLSI 2018) as tabulated by NeuroSim: a memristive network by default; ``"ideal"``
+#: (exact weights) stays one argument away, for comparison.
+DEFAULT_DEVICE = "hfox"
+#: The default spike code and number of steps, chosen by measurement (notebook 05, section 7): on unseen
+#: synthetic scenes (noise σ 0–0.3, contrast 0.5 and 0.2; hfox, τ = 5 ms, θ = 0.5) the sigma-delta code
+#: at T = 32 scores within about 0.01–0.02 BSDS F1 of the floating-point Sobel operator, the Bernoulli
+#: code 0.02–0.58 below it (worst on low-contrast scenes, where its 1/√T noise swamps weak edges); T = 64
+#: gains under 0.02 and doubles the slider's LIF time. The other codes are one argument away.
+DEFAULT_ENCODING = "deterministic"
+DEFAULT_STEPS = 32
 
 # ----------------------------------------------------------------------------- kernels
 def _gaussian(size: int, sigma: float) -> np.ndarray:
@@ -182,6 +197,14 @@ class EdgeResult:
     input_spikes: int
     output_spikes: int
     params: dict = field(default_factory=dict)
+
+    def display(self, *, percentile: float = 99.0, gamma: float = 0.5,
+                dark_on_light: bool = False) -> tuple[np.ndarray, str]:
+        """The map as a screen or projector shows it well, and a note saying how:
+        :func:`snnlib.images.display_scale` of :attr:`edges` (``edges`` itself is not changed)."""
+        from snnlib.images import display_scale
+
+        return display_scale(self.edges, percentile=percentile, gamma=gamma, dark_on_light=dark_on_light)
 
     @property
     def spike_count(self) -> int:
@@ -429,7 +452,7 @@ def check_run_args(tau: Any, threshold: Any, reset: Any = "zero", dt: Any = 1.0)
 class EdgeExtractor:
     """The edge pipeline with everything that ``tau`` and ``threshold`` do not change computed once.
 
-    ``EdgeExtractor(image, steps=32, kernel="sobel", device="ideal", seed=0)``
+    ``EdgeExtractor(image, steps=32, kernel="sobel", encoding="deterministic", device="hfox", seed=0)``
     loads and encodes the image, programs the crossbar and computes the input
     currents of every neuron for every step ``[T, H, W, C]``. Then
     ``run(tau=..., threshold=...)`` runs only the LIF neurons (the slider path).
@@ -438,9 +461,11 @@ class EdgeExtractor:
         image: a path (any image Pillow reads) or an array, see :func:`snnlib.images.load_image`.
         steps: number of time steps T (1..256); one step is ``dt`` = 1 ms.
         kernel: ``"sobel"``, ``"dog"`` or ``"laplacian"`` (:func:`kernel_bank`).
-        encoding: ``"rate"`` (Bernoulli, seeded), ``"deterministic"`` (sigma-delta) or ``"latency"``.
+        encoding: ``"deterministic"`` (sigma-delta, the default: :data:`DEFAULT_ENCODING`), ``"rate"``
+            (Bernoulli, seeded) or ``"latency"``.
         max_rate: spike probability per step of a white pixel (rate codes), in (0, 1].
-        device: memristor preset name or :class:`~snnlib.memristor.DevicePreset`.
+        device: memristor preset name or :class:`~snnlib.memristor.DevicePreset`; default the HfOx RRAM
+            preset ``"hfox"`` (:data:`DEFAULT_DEVICE`), ``"ideal"`` for exact weights (to compare).
         seed: seed of the encoder's spikes (and of the chip, unless ``chip_seed`` is given).
         chip_seed: seed of the device draws (variation, faults, pulse noise, read noise); default ``seed``.
             Fix ``seed`` and vary ``chip_seed`` to compare chips on the same spikes.
@@ -453,8 +478,9 @@ class EdgeExtractor:
             spikes need no DAC — study those in notebook 04.
     """
 
-    def __init__(self, image: Any, *, steps: int = 32, kernel: str = "sobel", encoding: str = "rate",
-                 max_rate: float = 1.0, device: Any = "ideal", seed: int = 0, chip_seed: int | None = None,
+    def __init__(self, image: Any, *, steps: int = DEFAULT_STEPS, kernel: str = "sobel",
+                 encoding: str = DEFAULT_ENCODING,
+                 max_rate: float = 1.0, device: Any = DEFAULT_DEVICE, seed: int = 0, chip_seed: int | None = None,
                  gain: float | str = "auto", max_size: int | None = 1024, **crossbar: Any) -> None:
         self.steps = _checks.positive_int("steps", steps)
         if self.steps > MAX_STEPS:
@@ -549,8 +575,8 @@ class EdgeExtractor:
         return float(np.sqrt(np.mean((mean_current - self.analog) ** 2)))
 
 
-def extract_edges(image: Any, *, tau: float = 5.0, threshold: float = 0.5, steps: int = 32,
-                  kernel: str = "sobel", device: Any = "ideal", seed: int = 0, **kwargs: Any) -> EdgeResult:
+def extract_edges(image: Any, *, tau: float = 5.0, threshold: float = 0.5, steps: int = DEFAULT_STEPS,
+                  kernel: str = "sobel", device: Any = DEFAULT_DEVICE, seed: int = 0, **kwargs: Any) -> EdgeResult:
     """One-shot edge extraction: ``EdgeExtractor(image, ...).run(tau=..., threshold=...)``.
 
     >>> r = extract_edges(synthetic_shapes(32)[0], steps=16)

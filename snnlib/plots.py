@@ -13,7 +13,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_membrane", "plot_raster", "figure_png", "side_by_side"]
+__all__ = ["plot_membrane", "plot_raster", "figure_png", "side_by_side", "on_off_image", "plot_on_off",
+           "ON_COLOUR", "OFF_COLOUR"]
 
 
 def _axes(ax):
@@ -114,13 +115,69 @@ _SBS_HEIGHT = (2.0, 11.0)
 _SBS_MIN_SIDE = 0.5
 
 
-def side_by_side(result: Any, *, titles: tuple[str, str] | None = None) -> Any:
-    """Figure of the original photo beside its edge feature map (an :class:`~snnlib.edges.EdgeResult`).
+#: Okabe & Ito's colour-blind-safe orange and sky blue (https://jfly.uni-koeln.de/color/): ON and OFF neurons.
+ON_COLOUR, OFF_COLOUR = (0.902, 0.624, 0.0), (0.337, 0.706, 0.914)
+
+
+def on_off_image(result: Any, *, percentile: float = 99.0, gamma: float = 0.5) -> tuple[np.ndarray, str]:
+    r"""ON and OFF spike counts of an :class:`~snnlib.edges.EdgeResult` as one RGB image ``[H, W, 3]``.
+
+    Summed over the kernel channels, :math:`n_{ON}` is drawn in orange and :math:`n_{OFF}` in sky blue
+    (:data:`ON_COLOUR`, :data:`OFF_COLOUR`), added on black. Both share one display scale
+    (:func:`snnlib.images.display_scale` of the stacked counts: clip at the ``percentile``-th percentile,
+    then :math:`d^\gamma`), so their brightness can be compared. For a centre-surround kernel (DoG,
+    Laplacian) the ON neurons mark the bright side of an edge and the OFF neurons the dark side.
+    Returns ``(rgb in [0, 1], note)``; the counts are not changed.
+    """
+    from snnlib.images import display_scale
+
+    counts = np.asarray(result.counts, dtype=np.float32)
+    if counts.ndim != 3 or counts.shape[-1] % 2 or counts.shape[-1] == 0:
+        raise ValueError(f"result.counts must be [H, W, 2C] (ON of each channel, then OFF), got {counts.shape}")
+    c = counts.shape[-1] // 2
+    on, off = counts[..., :c].sum(axis=-1), counts[..., c:].sum(axis=-1)
+    top = max(float(on.max()), float(off.max()), 1.0)
+    both, note = display_scale(np.stack([on, off]) / top, percentile=percentile, gamma=gamma)
+    rgb = both[0][..., None] * np.array(ON_COLOUR) + both[1][..., None] * np.array(OFF_COLOUR)
+    return np.clip(rgb, 0.0, 1.0).astype(np.float32), note
+
+
+def plot_on_off(result: Any, *, ax: Any = None, percentile: float = 99.0, gamma: float = 0.5,
+                legend: bool = True) -> Any:
+    """Draw :func:`on_off_image` on ``ax`` (or a new axes) with a legend for ON and OFF and the display
+    note as the x label's second line; returns the axes."""
+    from matplotlib.patches import Patch
+
+    rgb, note = on_off_image(result, percentile=percentile, gamma=gamma)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 5 * rgb.shape[0] / rgb.shape[1]))
+    ax.imshow(rgb, interpolation="nearest")
+    ax.set_xlabel(f"x (px)\n{note}", fontsize=9)
+    ax.set_ylabel("y (px)")
+    if legend:
+        ax.legend(handles=[Patch(color=ON_COLOUR, label="ON neurons (+I)"),
+                           Patch(color=OFF_COLOUR, label="OFF neurons (−I)")],
+                  loc="lower right", fontsize=8, framealpha=0.8)
+    return ax
+
+
+def side_by_side(result: Any, *, titles: tuple[str, str] | None = None, display: bool = True,
+                 percentile: float = 99.0, gamma: float = 0.5, on_off: bool | None = None) -> Any:
+    r"""Figure of the original photo beside its edge feature map (an :class:`~snnlib.edges.EdgeResult`).
+
+    With ``display`` (the default) the map is drawn through :func:`snnlib.images.display_scale`: clipped at
+    its ``percentile``-th percentile and raised to ``gamma``, :math:`d = \min(1, e/e_p)^\gamma`, so faint
+    edges show on a screen or projector; the figure says so under the map. ``display=False`` draws the
+    raw map ``result.edges`` (spike counts combined, divided by their maximum) linearly. The data are
+    never changed. ``on_off`` draws the ON and OFF neurons in two colours (:func:`on_off_image`); by
+    default it is on for a single-channel (centre-surround) kernel, whose ON and OFF lines are distinct.
 
     The figure is 10 inches wide and as tall as the aspect ratio asks, between 2 and 11 inches, so any
     image (a 10000×10 strip too) gives a figure of bounded size. Pixels stay square unless that would
     draw the image thinner than half an inch; then it fills its panel, stretched, and the y label says so.
     """
+    from snnlib.images import display_scale
+
     h, w = result.original.shape[:2]
     aspect = h / w
     fig_h = min(max(5.0 * aspect + 0.6, _SBS_HEIGHT[0]), _SBS_HEIGHT[1])
@@ -130,17 +187,29 @@ def side_by_side(result: Any, *, titles: tuple[str, str] | None = None) -> Any:
     shown_w = min(box_w, box_h / aspect)
     stretched = min(shown_w, shown_w * aspect) < _SBS_MIN_SIDE
     p = result.params
+    counts = getattr(result, "counts", None)
+    if on_off is None:
+        on_off = counts is not None and np.ndim(counts) == 3 and np.shape(counts)[-1] == 2
     if titles is None:
         titles = ("original (grayscale)",
                   f"edge feature map: τ = {p.get('tau', 0):g} ms, θ = {p.get('threshold', 0):g}, "
-                  f"T = {p.get('steps', 0)}, {p.get('device', '')}")
-    for ax, img, title in zip(axes, (result.original, result.edges), titles):
+                  f"T = {p.get('steps', 0)}, {p.get('encoding', '')} code, device {p.get('device', '')}"
+                  .replace(",  code", ""))
+    if on_off:
+        shown, note = on_off_image(result, percentile=percentile, gamma=gamma)
+        note += "; orange ON, blue OFF"
+    elif display:
+        shown, note = display_scale(result.edges, percentile=percentile, gamma=gamma)
+    else:
+        shown, note = np.asarray(result.edges), "display: raw map (counts / max), linear"
+    for i, (ax, img, title) in enumerate(zip(axes, (result.original, shown), titles)):
+        kw = dict(cmap="gray", vmin=0, vmax=1) if np.ndim(img) == 2 else {}
         if stretched:
-            ax.imshow(img, cmap="gray", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+            ax.imshow(img, aspect="auto", interpolation="nearest", **kw)
         else:
-            ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+            ax.imshow(img, **kw)
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("x (px)")
+        ax.set_xlabel("x (px)" if i == 0 else f"x (px)\n{note}")
         ax.set_ylabel("y (px, stretched)" if stretched else "y (px)")
     fig.tight_layout()
     return fig

@@ -102,3 +102,13 @@ def test_large_photo_is_scaled_down_with_a_message(tmp_path, capsys):
     assert main(["edges", str(big), "--out", str(tmp_path / "o"), "--steps", "2"]) == 0
     assert "scaled down to 1024×866 px" in capsys.readouterr().err
     assert Image.open(tmp_path / "o" / "big_edges.png").size == (1024, 866)
+
+
+def test_defaults_are_the_pipelines():
+    # -h needs no TensorFlow, so the command line repeats snnlib.edges' defaults: they must agree
+    from snnlib import edges
+    from snnlib.cli import _parser
+
+    args = _parser().parse_args(["edges", "x.jpg"])
+    assert (args.device, args.encoding, args.steps) == (edges.DEFAULT_DEVICE, edges.DEFAULT_ENCODING,
+                                                        edges.DEFAULT_STEPS) == ("hfox", "deterministic", 32)

@@ -43,3 +43,21 @@ def test_ordinary_photo_keeps_square_pixels():
     (_, _), fig = _saved_size((600, 512))
     assert all(ax.get_aspect() == 1.0 for ax in fig.axes[:2])
     assert tuple(fig.get_size_inches()) == pytest.approx((10, 5 * 600 / 512 + 0.6))
+
+
+def test_map_is_display_scaled_and_says_so():
+    rng = np.random.default_rng(1)
+    edges = (rng.random((60, 50)) ** 6).astype(np.float32)  # mostly dark, as a spike-count map is
+    result = SimpleNamespace(original=rng.random((60, 50)), edges=edges, counts=np.zeros((60, 50, 4)),
+                             params=dict(tau=5, threshold=0.5, steps=32, device="hfox", encoding="deterministic"))
+    fig = side_by_side(result)
+    shown = fig.axes[1].get_images()[0].get_array()
+    assert float(np.mean(shown)) > 1.5 * float(np.mean(edges))  # lifted for a projector
+    assert "clipped at the 99th percentile, γ = 0.5" in fig.axes[1].get_xlabel()
+    assert "hfox" in fig.axes[1].get_title() and "deterministic" in fig.axes[1].get_title()
+    np.testing.assert_array_equal(result.edges, edges)  # the data are not changed
+    plt.close(fig)
+    raw = side_by_side(result, display=False)
+    np.testing.assert_allclose(raw.axes[1].get_images()[0].get_array(), edges)
+    assert "raw" in raw.axes[1].get_xlabel()
+    plt.close(raw)

@@ -74,3 +74,27 @@ def test_plot_membrane_and_figure_png():
     assert ax.get_xlabel() == "time (ms)"
     png = figure_png(ax.figure)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_on_off_image_colours_and_shared_scale():
+    from types import SimpleNamespace
+
+    from snnlib.plots import OFF_COLOUR, ON_COLOUR, on_off_image, plot_on_off, side_by_side
+
+    counts = np.zeros((4, 5, 2))
+    counts[1, 1, 0] = 10   # an ON neuron
+    counts[2, 3, 1] = 10   # an OFF neuron, as strong
+    counts[3, 4, 1] = 5    # a weaker OFF neuron
+    r = SimpleNamespace(counts=counts, original=np.zeros((4, 5)), edges=np.zeros((4, 5)), params={})
+    rgb, note = on_off_image(r, percentile=100.0, gamma=1.0)
+    np.testing.assert_allclose(rgb[1, 1], ON_COLOUR, atol=1e-6)
+    np.testing.assert_allclose(rgb[2, 3], OFF_COLOUR, atol=1e-6)
+    np.testing.assert_allclose(rgb[3, 4], 0.5 * np.array(OFF_COLOUR), atol=1e-6)  # one scale for both
+    assert rgb[0, 0].max() == 0.0 and "max" in note
+    ax = plot_on_off(r)
+    assert ax.get_ylabel() == "y (px)" and ax.get_xlabel().startswith("x (px)")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ON neurons (+I)", "OFF neurons (−I)"]
+    fig = side_by_side(r)  # one channel (centre-surround): ON and OFF in two colours by default
+    assert fig.axes[1].get_images()[0].get_array().shape == (4, 5, 3) and "orange ON" in fig.axes[1].get_xlabel()
+    with pytest.raises(ValueError, match="2C"):
+        on_off_image(SimpleNamespace(counts=np.zeros((4, 5, 3))))
