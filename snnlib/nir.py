@@ -21,6 +21,12 @@ Conventions (every one a choice NIR leaves open; the graph itself holds no time 
   front of an snnlib :class:`~snnlib.neurons.LIF` (``τ_ms = 1000·τ``, ``θ = v_threshold``; exact
   integration unless the node's metadata says ``euler``). snnlib fires when ``v ≥ θ``, NIR says
   ``v > θ``: the two differ only on steps where ``v`` lands exactly on θ.
+* **Integration on import.** ``from_nir(..., integration=None)`` steps LIF, LI and CubaLIF neurons as
+  the node's metadata says (snnlib's own graphs), else exactly; ``integration="euler"`` gives
+  ``v ← v + (dt/τ)(r·I + v_leak − v)``, the discrete neuron snnTorch's export assumes (``dt = 1e-4`` s,
+  ``τ = dt/(1 − β)``, ``r = τ/dt``: ``v ← βv + I``; Synaptic also ``w_in = τ_syn/dt``), so read a
+  snnTorch graph with ``dt=0.1, integration="euler"``. snnTorch itself resets by subtraction, one step
+  late; the graph says reset to ``v_reset``, which is what runs here.
 * **Refused on export:** ``reset="subtract"`` (NIR's LIF resets to ``v_reset``; writing a subtract
   neuron as a zero-reset one would change its spikes on every other platform), ``refractory > 0``
   (NIR's LIF has no refractory period), a LIF whose ``dt`` differs from ``to_nir``'s ``dt``, layers with
@@ -47,8 +53,10 @@ Conventions (every one a choice NIR leaves open; the graph itself holds no time 
   on export the following Dense's columns are permuted to match, on import the map is transposed to
   ``(C, H, W)`` before it is flattened, so the numbers agree both ways.
 * **Crossbar layers** (:class:`~snnlib.crossbar.CrossbarDense`, :class:`~snnlib.crossbar.CrossbarConv2D`)
-  are written with the chip's **effective** weights ``(G⁺ − G⁻)/k`` (from ``conductances()``: levels,
-  device-to-device variation, stuck devices and drift included) plus the bias. The node's metadata
+  are written with the chip's **effective** weights ``(G⁺ − G⁻)/k`` (``effective_weights()``: levels,
+  device-to-device variation, stuck devices and drift included) plus the bias. A crossbar layer without
+  read noise or ADC computes exactly ``x @ W_eff`` with that float32 tensor, so the re-imported plain
+  ``Dense``/``Conv2D`` gives **identical** outputs and spikes (tested on the digits classifier). The node's metadata
   keeps the device preset and the read-time options (``read_noise``, ``dac_bits``, ``adc_bits``) that
   an effective weight cannot hold; another platform runs the programmed weights without them.
 * **Readout.** The digits model ends with a mean over time (``GlobalAveragePooling1D``). NIR has no
@@ -57,14 +65,34 @@ Conventions (every one a choice NIR leaves open; the graph itself holds no time 
   average or count themselves) and records ``readout = "mean_over_time"`` in the graph's metadata,
   from which :func:`from_nir` restores the mean.
 
+* **ON/OFF.** :class:`snnlib.networks.OnOff` (``[x, −x]``) is folded into the linear node before it:
+  its weight and bias are stacked with their negatives (the OFF neurons' half; metadata ``on_off``).
+* **Scale.** A :class:`ScaleShift` exports as a ``Scale`` node (its shift must be 0), or, built with
+  ``neuron_input=True`` (as :func:`from_nir` builds a neuron's ``r ≠ 1`` / ``v_leak ≠ 0``), folded into
+  the next neuron node's ``r`` and ``v_leak``. ``ZeroPadding2D`` before a convolution or pooling becomes
+  that node's integer ``padding``.
+* **Edge pipeline.** :func:`snnlib.networks.edge_network` is the network of an
+  :class:`~snnlib.edges.EdgeExtractor` as a Keras model (crossbar conv → OnOff → gain → LIF); it exports as
+  ``Input → Conv2d (2C channels) → Scale (the gain) → LIF → Output``. Its input is the encoded image
+  already mirrored at the border (NIR pads with zeros only); the digital combination into an edge map is
+  not in the graph.
+* **Files.** :func:`from_nir` reads with ``nir.read(..., type_check=False)`` and checks shapes itself:
+  nir 1.0.8's type check infers a padded Conv2d's output wrongly for a non-square kernel.
+
 Shapes: Keras models here are batch-major, ``[batch, T, features]`` or ``[batch, T, H, W, C]``
 (channels-last); stateless nodes run on every step (``TimeDistributed``), neurons are Keras RNNs.
 
 Exported layers: ``Dense`` and ``CrossbarDense`` (→ ``Affine``, or ``Linear`` without bias),
 ``Conv2D`` and ``CrossbarConv2D`` (plain or in ``TimeDistributed``; → ``Conv2d``), ``LIF`` /
-``RNN(LIFCell)`` (→ ``LIF``), ``TimeDistributed(Flatten)`` and ``Reshape((-1, n))`` of a feature map
-(→ ``Flatten``), ``AveragePooling2D`` (→ ``AvgPool2d``), ``Activation("linear")``, ``Dropout`` and
-``InputLayer`` (no node), ``GlobalAveragePooling1D`` over time (see Readout).
+``RNN(LIFCell)`` (→ ``LIF``), ``RNN`` of :class:`IFCell` / :class:`LICell` / :class:`CubaLIFCell`
+(→ ``IF`` / ``LI`` / ``CubaLIF``), neurons on a feature map (``Reshape`` to a vector, the neuron layer,
+``Reshape`` back: → a neuron node of shape ``(C, H, W)``), ``TimeDistributed(Flatten)``,
+``Reshape((-1, n))`` of a feature map and ``Permute((1, 4, 2, 3))`` + ``Reshape`` (→ ``Flatten``),
+``AveragePooling2D`` / :class:`SumPool2D` (→ ``AvgPool2d`` / ``SumPool2d``), ``ZeroPadding2D`` (into the
+next node), :class:`ScaleShift` (→ ``Scale``, or into a neuron), ``OnOff`` (into the linear node),
+``Activation("linear")``, ``Dropout`` and ``InputLayer`` (no node), ``GlobalAveragePooling1D`` over
+time (see Readout). So every model :func:`from_nir` builds exports again (tested: same nodes, same
+weights, identical spikes).
 
 Imported nodes: ``Input``, ``Output``, ``Affine``, ``Linear``, ``Scale``, ``Conv2d``, ``Flatten``,
 ``SumPool2d``, ``AvgPool2d``, ``LI``, ``LIF``, ``IF``, ``CubaLIF``.
@@ -764,7 +792,14 @@ def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -
     if integration is not None:
         integration = _integration(integration)
     if isinstance(graph_or_path, (str, os.PathLike)):
-        graph = nir.read(graph_or_path)
+        # (own shape checks below: nir 1.0.8's type check infers a padded Conv2d's output wrongly for a
+        # non-square kernel, and would refuse a correct graph)
+        try:
+            graph = nir.read(graph_or_path, type_check=False)
+        except (OSError, KeyError, ValueError, TypeError) as err:  # missing, not HDF5, not a NIR graph
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise ValueError(f"from_nir: cannot read {os.fspath(graph_or_path)!r} as a NIR graph ({reason}); "
+                             "give a file written by nir.write") from None
     elif isinstance(graph_or_path, nir.NIRGraph):
         graph = graph_or_path
     else:
