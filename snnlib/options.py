@@ -14,7 +14,7 @@ INTEGRATIONS = ("exact", "euler")
 SURROGATES = ("fast_sigmoid", "arctan")
 #: Edge kernels of the pipeline (:func:`snnlib.edges.kernel_bank`); "trained" is learned, see
 #: ``tools/train_edge_kernels.py`` (shipped as ``snnlib/kernels/trained_edges.npz``).
-KERNELS = ("sobel", "dog", "laplacian", "trained")
+KERNELS = ("sobel", "dog", "laplacian", "trained", "stdp")
 #: Spike codes of the pipeline: Bernoulli rate, sigma-delta ("deterministic") rate, latency.
 ENCODINGS = ("rate", "deterministic", "latency")
 #: Most time steps the edge pipeline runs.

@@ -1,0 +1,439 @@
+"""Spike-timing-dependent plasticity (STDP) on memristive synapses: the rule, the device, the network.
+
+**The rule** (pair-based STDP, all pairs, with traces; Song, Miller & Abbott, Nat. Neurosci. 3:919, 2000;
+Morrison, Diesmann & Gerstner, Biol. Cybern. 98:459, 2008). Each input keeps a trace ``x`` and each
+output a trace ``y``, stepped every ``dt`` (ms):
+
+.. math::
+
+    x \\leftarrow x\\,e^{-\\Delta t/\\tau_+} + s^{pre}, \\qquad
+    y \\leftarrow y\\,e^{-\\Delta t/\\tau_-} + s^{post}
+
+A post spike asks every synapse for :math:`+A_+\\,x` pulses (potentiation by the inputs that fired
+before it), a pre spike for :math:`-A_-\\,y` pulses (depression by the outputs that fired before it, with
+``y`` taken before this step's post spikes, so a simultaneous pair counts once, as potentiation). One
+pairing at :math:`\\Delta t = t_{post} - t_{pre}` therefore asks for
+
+.. math::
+
+    \\Delta n(\\Delta t) = A_+ e^{-\\Delta t/\\tau_+}\\ (\\Delta t \\ge 0), \\qquad
+    -A_- e^{\\Delta t/\\tau_-}\\ (\\Delta t < 0)
+
+pulses: the window Bi & Poo (J. Neurosci. 18:10464, 1998) measured in hippocampal cultures, with
+their fitted time constants :math:`\\tau_+ = 16.8` ms and :math:`\\tau_- = 33.7` ms (Bi & Poo, Annu. Rev.
+Neurosci. 24:139, 2001) as the defaults.
+
+**The device** turns the demand into whole programming pulses (stochastic rounding: the expected
+pulse count is the demand) and applies them with :func:`snnlib.memristor.program_pulses` — the
+NeuroSim pulse model with the preset's own nonlinear, asymmetric LTP/LTD curves and its
+cycle-to-cycle noise. So the weight change of a pairing depends on where the device sits on its
+curve: the window the chip realises is the rule bent by the device (:func:`device_window`).
+:class:`MemristiveSynapses` holds one device per synapse (state within [G_min, G_max]), read
+against a reference at G_min, ``w = (G − G_min)/(G_max − G_min)``, with device-to-device variation
+(``G ← G·e^{σz}``, as :mod:`snnlib.crossbar`) and stuck devices.
+
+**The network** (:func:`train_stdp`): ON/OFF centre-surround inputs from patches of a photo
+(:func:`on_off_patches`), rate-coded, drive ``N`` LIF neurons with winner-take-all lateral inhibition
+(at most one neuron fires per step, then all reset) and homeostatic thresholds (Diehl & Cook, Front.
+Comput. Neurosci. 9:99, 2015: θ rises by ``theta_plus`` per spike and relaxes with ``tau_theta``).
+The receptive fields become oriented edge detectors (:func:`orientation_selectivity`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from snnlib import _checks
+from snnlib.memristor import DevicePreset, get_device, program_pulses, pulse_conductance
+
+__all__ = ["STDPParams", "stdp_window", "trace_step", "stdp_demand", "stochastic_round", "device_window",
+           "MemristiveSynapses", "on_off_patches", "STDPResult", "train_stdp", "receptive_fields",
+           "orientation_tuning", "orientation_selectivity", "edge_kernels_from_fields", "BI_POO"]
+
+#: Time constants (ms) of exponential fits to the Bi & Poo (1998) window (Bi & Poo, Annu. Rev. Neurosci. 2001).
+BI_POO = {"tau_plus": 16.8, "tau_minus": 33.7}
+
+
+@dataclass(frozen=True)
+class STDPParams:
+    """Pair-based STDP in pulses: ``a_plus``/``a_minus`` pulses asked by one pairing at Δt → 0 (± side),
+    time constants ``tau_plus``/``tau_minus`` (ms), time step ``dt`` (ms)."""
+
+    a_plus: float = 1.0
+    a_minus: float = 0.5
+    tau_plus: float = BI_POO["tau_plus"]
+    tau_minus: float = BI_POO["tau_minus"]
+    dt: float = 1.0
+
+    @classmethod
+    def make(cls, **kw: Any) -> STDPParams:
+        """Validate each field (``ValueError`` naming it) and return the record."""
+        p = cls(**kw)
+        for name in ("a_plus", "a_minus"):
+            _checks.non_negative(name, getattr(p, name), maximum=1e6)
+        for name in ("tau_plus", "tau_minus", "dt"):
+            _checks.positive(name, getattr(p, name), unit="ms", maximum=1e9)
+        return cls(**{k: float(getattr(p, k)) for k in ("a_plus", "a_minus", "tau_plus", "tau_minus", "dt")})
+
+    @property
+    def decays(self) -> tuple[float, float]:
+        """Per-step trace decays ``(e^(−dt/τ₊), e^(−dt/τ₋))``."""
+        return math.exp(-self.dt / self.tau_plus), math.exp(-self.dt / self.tau_minus)
+
+
+def stdp_window(delta_t: Any, params: STDPParams | None = None) -> np.ndarray:
+    """The rule's window: pulses asked by one pairing at ``delta_t = t_post − t_pre`` (ms), see the module
+    docstring (``Δt ≥ 0``: ``+A₊e^(−Δt/τ₊)``; ``Δt < 0``: ``−A₋e^(Δt/τ₋)``)."""
+    p = params or STDPParams()
+    d = _checks.finite_array("delta_t", delta_t)
+    return np.where(d >= 0, p.a_plus * np.exp(-np.abs(d) / p.tau_plus), -p.a_minus * np.exp(-np.abs(d) / p.tau_minus))
+
+
+def trace_step(trace: np.ndarray, spikes: np.ndarray, decay: float) -> np.ndarray:
+    """One step of an STDP trace: ``x ← x·decay + s`` (``s`` the 0/1 spikes of this step)."""
+    return trace * decay + spikes
+
+
+def stdp_demand(pre: Any, post: Any, params: STDPParams | None = None) -> np.ndarray:
+    """Pulses asked of every synapse by spike trains ``pre`` [T, n_in] and ``post`` [T, n_out] (0/1),
+    all pairs, by the trace rule of the module docstring; returns ``[n_in, n_out]`` (float: + LTP, − LTD)."""
+    p = params or STDPParams()
+    pre = _checks.finite_array("pre", pre, ndim=2, lo=0.0, hi=1.0)
+    post = _checks.finite_array("post", post, ndim=2, lo=0.0, hi=1.0)
+    if len(pre) != len(post):
+        raise ValueError(f"pre and post must have the same number of steps, got {len(pre)} and {len(post)}")
+    d_plus, d_minus = p.decays
+    x, y = np.zeros(pre.shape[1]), np.zeros(post.shape[1])
+    demand = np.zeros((pre.shape[1], post.shape[1]))
+    for s_pre, s_post in zip(pre, post):
+        x = trace_step(x, s_pre, d_plus)
+        demand -= p.a_minus * np.outer(s_pre, y * d_minus)  # pre after post (y before this step's spikes)
+        y = trace_step(y, s_post, d_minus)
+        demand += p.a_plus * np.outer(x, s_post)  # post after (or with) pre
+    return demand
+
+
+def stochastic_round(x: Any, rng: np.random.Generator) -> np.ndarray:
+    """Whole numbers with expectation ``x``: ``⌊x⌋ + [u < x − ⌊x⌋]``, ``u`` uniform from ``rng``."""
+    x = np.asarray(x, np.float64)
+    low = np.floor(x)
+    return (low + (rng.random(x.shape) < x - low)).astype(np.int64)
+
+
+def _pulse_limit(device: DevicePreset, p_max: int | None) -> int:
+    if p_max is not None:
+        return _checks.positive_int("p_max", p_max)
+    if device.p_max is None:
+        raise ValueError(f"the device {device.name!r} is continuous (levels=None): give p_max (pulses from "
+                         "G_min to G_max)")
+    return device.p_max
+
+
+class MemristiveSynapses:
+    """One memristor per synapse, ``[n_in, n_out]``, programmed by pulses (NeuroSim model of ``device``).
+
+    ``state`` (S) is each device's conductance, always within [G_min, G_max]. The read conductance is
+    ``state·e^{σz}`` for device-to-device variation ``d2d_sigma`` (lognormal, fixed per device), or
+    G_min / G_max for devices stuck off / on (``stuck_off_rate`` / ``stuck_on_rate``); the weight is
+    read against a reference device at G_min: ``w = (G_read − G_min)/(G_max − G_min)``. ``init``: the
+    initial states, as a fraction of the pulse range drawn uniformly in [0, init] (NeuroSim position).
+    ``c2c_sigma``: None → the device's. Everything random comes from ``seed``.
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, device: Any = "hfox", p_max: int | None = None,
+                 d2d_sigma: float = 0.0, stuck_off_rate: float = 0.0, stuck_on_rate: float = 0.0,
+                 c2c_sigma: float | None = None, init: float = 0.5, seed: int = 0) -> None:
+        self.device = get_device(device)
+        self.p_max = _pulse_limit(self.device, p_max)
+        self.n_in = _checks.positive_int("n_in", n_in, maximum=100_000)
+        self.n_out = _checks.positive_int("n_out", n_out, maximum=10_000)
+        self.d2d_sigma = _checks.non_negative("d2d_sigma", d2d_sigma, maximum=3.0)
+        self.stuck_off_rate = _checks.in_range("stuck_off_rate", stuck_off_rate, 0.0, 1.0)
+        self.stuck_on_rate = _checks.in_range("stuck_on_rate", stuck_on_rate, 0.0, 1.0)
+        if self.stuck_off_rate + self.stuck_on_rate > 1.0:
+            raise ValueError("stuck_off_rate + stuck_on_rate must be at most 1")
+        self.c2c_sigma = self.device.c2c_sigma if c2c_sigma is None else _checks.non_negative("c2c_sigma", c2c_sigma)
+        init = _checks.in_range("init", init, 0.0, 1.0)
+        self.seed = _checks.seed_value("seed", seed)
+        self.rng = np.random.default_rng(self.seed)
+        d = self.device
+        shape = (self.n_in, self.n_out)
+        position = self.rng.uniform(0.0, init, shape) * self.p_max
+        self.state = pulse_conductance(position, g_min=d.g_min, g_max=d.g_max, p_max=self.p_max, nl=d.nl_ltp)
+        self.d2d_factor = np.exp(self.d2d_sigma * self.rng.standard_normal(shape))
+        u = self.rng.random(shape)
+        self.stuck = np.where(u < self.stuck_off_rate, -1, np.where(u > 1.0 - self.stuck_on_rate, 1, 0))
+
+    def conductance(self) -> np.ndarray:
+        """The read conductance of every device (S)."""
+        d = self.device
+        g = self.state * self.d2d_factor
+        return np.where(self.stuck < 0, d.g_min, np.where(self.stuck > 0, d.g_max, g))
+
+    def weights(self) -> np.ndarray:
+        """``w = (G_read − G_min)/(G_max − G_min)`` [n_in, n_out] (0 … about 1; d2d can push a device past 1)."""
+        d = self.device
+        return (self.conductance() - d.g_min) / (d.g_max - d.g_min)
+
+    def apply(self, demand: Any) -> np.ndarray:
+        """Program the devices: ``demand`` [n_in, n_out] pulses (float), stochastically rounded to whole
+        pulses, applied with :func:`~snnlib.memristor.program_pulses` (the device's LTP/LTD curves and
+        c2c noise). Stuck devices take pulses but do not change what they read. Returns the pulse counts."""
+        n = stochastic_round(demand, self.rng)
+        if np.any(n):
+            d = self.device
+            self.state = program_pulses(self.state, n, g_min=d.g_min, g_max=d.g_max, p_max=self.p_max,
+                                        nl_ltp=d.nl_ltp, nl_ltd=d.nl_ltd, c2c_sigma=self.c2c_sigma, seed=self.rng)
+        return n
+
+
+def device_window(device: Any, delta_t: Any, *, pairings: int = 60, params: STDPParams | None = None,
+                  start: float = 0.5, devices: int = 200, c2c_sigma: float | None = None, p_max: int | None = None,
+                  seed: int = 0) -> np.ndarray:
+    """The STDP window a chip realises: mean relative weight change ``Δw`` of ``devices`` synapses after
+    ``pairings`` pre/post pairings at each ``delta_t`` (ms), the protocol of Bi & Poo (1998: 60 pairings).
+
+    Each device starts at ``start`` of its pulse range (NeuroSim position); each pairing asks
+    :func:`stdp_window` pulses, stochastically rounded and applied through the device's curves and
+    c2c noise. Returns ``Δw`` in units of the full weight range (G_max − G_min), one per ``delta_t``.
+    """
+    p = params or STDPParams()
+    d = get_device(device)
+    p_max = _pulse_limit(d, p_max)
+    pairings = _checks.positive_int("pairings", pairings, maximum=10_000)
+    devices = _checks.positive_int("devices", devices, maximum=100_000)
+    start = _checks.in_range("start", start, 0.0, 1.0)
+    dts = np.atleast_1d(_checks.finite_array("delta_t", delta_t))
+    c2c = d.c2c_sigma if c2c_sigma is None else _checks.non_negative("c2c_sigma", c2c_sigma)
+    rng = np.random.default_rng(_checks.seed_value("seed", seed))
+    g0 = pulse_conductance(np.full(devices, start * p_max), g_min=d.g_min, g_max=d.g_max, p_max=p_max, nl=d.nl_ltp)
+    out = np.empty(len(dts))
+    for j, dt_pair in enumerate(dts):
+        g = g0.copy()
+        ask = float(stdp_window(dt_pair, p))
+        for _ in range(pairings):
+            n = stochastic_round(np.full(devices, ask), rng)
+            g = program_pulses(g, n, g_min=d.g_min, g_max=d.g_max, p_max=p_max, nl_ltp=d.nl_ltp,
+                               nl_ltd=d.nl_ltd, c2c_sigma=c2c, seed=rng)
+        out[j] = float(np.mean(g - g0)) / (d.g_max - d.g_min)
+    return out
+
+
+# ----------------------------------------------------------------------------- inputs
+def on_off_patches(image: Any, *, size: int = 7, count: int = 2000, sigma_center: float = 1.0,
+                   sigma_surround: float = 2.0, seed: int = 0) -> np.ndarray:
+    """ON and OFF centre-surround inputs of ``count`` patches ``size``×``size`` of ``image`` [H, W].
+
+    The image is filtered by a difference of Gaussians (centre ``sigma_center`` px minus surround
+    ``sigma_surround`` px: the retina's and LGN's receptive field; mirrored border), ``d``; ON inputs
+    carry ``max(d, 0)``, OFF inputs ``max(−d, 0)``, scaled by the 99th percentile of ``|d|`` and clipped
+    to [0, 1] (spike probabilities per step). Patches are drawn where the image has structure: with a
+    probability proportional to their DoG energy (seeded). Returns ``[count, 2·size²]`` (ON then OFF,
+    each row-major).
+    """
+    img = _checks.finite_array("image", image, ndim=2)
+    size = _checks.positive_int("size", size, minimum=3, maximum=31)
+    count = _checks.positive_int("count", count, maximum=1_000_000)
+    if min(img.shape) < size:
+        raise ValueError(f"the image ({img.shape[1]}×{img.shape[0]} px) is smaller than one {size}×{size} patch")
+    rng = np.random.default_rng(_checks.seed_value("seed", seed))
+    d = ndimage.gaussian_filter(img, sigma_center, mode="mirror") - ndimage.gaussian_filter(img, sigma_surround,
+                                                                                                mode="mirror")
+    scale = float(np.percentile(np.abs(d), 99))
+    d = d / scale if scale > 0 else d
+    energy = ndimage.uniform_filter(d**2, size, mode="mirror")
+    r = size // 2
+    valid = energy[r:img.shape[0] - (size - 1 - r), r:img.shape[1] - (size - 1 - r)]
+    prob = valid.ravel() + 1e-12
+    idx = rng.choice(prob.size, size=count, p=prob / prob.sum())
+    ys, xs = np.unravel_index(idx, valid.shape)
+    windows = np.stack([d[y:y + size, x:x + size] for y, x in zip(ys, xs)])
+    on, off = np.clip(windows, 0, 1), np.clip(-windows, 0, 1)
+    return np.concatenate([on.reshape(count, -1), off.reshape(count, -1)], axis=1)
+
+
+# ----------------------------------------------------------------------------- the network
+@dataclass
+class STDPResult:
+    """What :func:`train_stdp` learned: the synapses, thresholds, receptive-field snapshots, wins.
+
+    ``snapshots``: weights ``[n_in, n_out]`` after each of ``snapshot_at`` patches; ``wins``: spikes of each
+    neuron over training; ``last_wins``: over the last ``report_window`` patches; ``dead``: neurons that did
+    not fire at all in that window; ``seconds``: wall time of the training.
+    """
+
+    synapses: MemristiveSynapses
+    theta: np.ndarray
+    snapshots: list = field(default_factory=list)
+    snapshot_at: list = field(default_factory=list)
+    wins: np.ndarray | None = None
+    last_wins: np.ndarray | None = None
+    dead: list = field(default_factory=list)
+    seconds: float = 0.0
+    size: int = 7
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.synapses.weights()
+
+
+def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any = "hfox", p_max: int | None = None,
+               params: STDPParams | None = None, tau: float = 10.0, threshold: float = 2.0, theta_plus: float = 0.05,
+               tau_theta: float = 2000.0, max_rate: float = 0.5, d2d_sigma: float = 0.0,
+               stuck_off_rate: float = 0.0, stuck_on_rate: float = 0.0, c2c_sigma: float | None = None,
+               scaling: float = 0.5, target: float = 0.25, snapshots: int = 4, report_window: int = 500,
+               seed: int = 0) -> STDPResult:
+    """Learn receptive fields from ``patches`` [count, n_in] (spike probabilities, e.g. :func:`on_off_patches`)
+    with STDP on memristive synapses.
+
+    Each patch is shown for ``steps`` steps of 1 ms as Bernoulli spikes (probability ``max_rate·value``).
+    ``neurons`` LIF cells (``tau`` ms, exact step) receive ``I = wᵀs`` and have thresholds ``threshold +
+    a_j``; at each step only the neuron furthest above its threshold fires (winner-take-all lateral
+    inhibition), and then every neuron resets to 0. Homeostasis (Diehl & Cook 2015): ``a_j += theta_plus``
+    per spike, ``a_j ← a_j·e^{−steps/tau_theta}`` per patch. STDP (:func:`stdp_demand`, ``params``) asks
+    the pulses of each patch, which :meth:`MemristiveSynapses.apply` programs at the end of the patch.
+    Synaptic scaling (Turrigiano, Cell 135:422, 2008; the role of Diehl & Cook's weight normalisation),
+    also as pulses: each patch every synapse of neuron ``j`` is asked ``−scaling·p_max·(mean_i w_ij −
+    target)`` pulses more, so a neuron keeps its total weight and STDP decides only *which* inputs carry
+    it — without it the neuron with the largest weights wins every pattern and no field becomes
+    selective. The device options go to :class:`MemristiveSynapses`. Seeded: the same seed learns the
+    same fields.
+    """
+    x = _checks.finite_array("patches", patches, ndim=2, lo=0.0, hi=1.0)
+    p = params or STDPParams()
+    neurons = _checks.positive_int("neurons", neurons, maximum=1024)
+    steps = _checks.positive_int("steps", steps, maximum=1000)
+    tau = _checks.positive("tau", tau, unit="ms")
+    threshold = _checks.positive("threshold", threshold)
+    theta_plus = _checks.non_negative("theta_plus", theta_plus)
+    tau_theta = _checks.positive("tau_theta", tau_theta, unit="ms")
+    max_rate = _checks.in_range("max_rate", max_rate, 0.0, 1.0)
+    snapshots = _checks.positive_int("snapshots", snapshots, maximum=100)
+    scaling = _checks.non_negative("scaling", scaling, maximum=100.0)
+    target = _checks.in_range("target", target, 0.0, 1.0)
+    seed = _checks.seed_value("seed", seed)
+    syn = MemristiveSynapses(x.shape[1], neurons, device=device, p_max=p_max, d2d_sigma=d2d_sigma,
+                             stuck_off_rate=stuck_off_rate, stuck_on_rate=stuck_on_rate, c2c_sigma=c2c_sigma,
+                             seed=seed)
+    rng = np.random.default_rng([seed, 1])
+    gain = -math.expm1(-p.dt / tau)
+    relax = math.exp(-steps * p.dt / tau_theta)
+    d_plus, d_minus = p.decays
+    adapt = np.zeros(neurons)
+    wins = np.zeros(neurons, np.int64)
+    recent = np.zeros((min(report_window, len(x)), neurons), np.int64)
+    snap_at = sorted({int(round(len(x) * (k + 1) / snapshots)) for k in range(snapshots)})
+    shots, shot_at = [], []
+    start = time.perf_counter()
+    for n, rates in enumerate(x):
+        w = syn.weights()
+        pre = rng.random((steps, x.shape[1])) < max_rate * rates
+        v = np.zeros(neurons)
+        xt, yt = np.zeros(x.shape[1]), np.zeros(neurons)
+        demand = np.zeros_like(w)
+        fired = np.zeros(neurons, np.int64)
+        for t in range(steps):
+            s = pre[t].astype(np.float64)
+            v = v + gain * (s @ w - v)
+            over = v - (threshold + adapt)
+            post = np.zeros(neurons)
+            j = int(np.argmax(over))
+            if over[j] >= 0:
+                post[j] = 1.0
+                fired[j] += 1
+                adapt[j] += theta_plus
+                v[:] = 0.0  # lateral inhibition: the winner resets everyone
+            xt = trace_step(xt, s, d_plus)
+            if s.any():
+                demand -= p.a_minus * np.outer(s, yt * d_minus)
+            yt = trace_step(yt, post, d_minus)
+            if post.any():
+                demand += p.a_plus * np.outer(xt, post)
+        demand -= scaling * syn.p_max * (w.mean(axis=0) - target)  # synaptic scaling, per neuron
+        syn.apply(demand)
+        adapt *= relax
+        wins += fired
+        recent[n % len(recent)] = fired
+        if n + 1 in snap_at:
+            shots.append(syn.weights())
+            shot_at.append(n + 1)
+    seconds = time.perf_counter() - start
+    last = recent.sum(axis=0)
+    return STDPResult(synapses=syn, theta=threshold + adapt, snapshots=shots, snapshot_at=shot_at, wins=wins,
+                      last_wins=last, dead=[int(j) for j in np.flatnonzero(last == 0)], seconds=seconds,
+                      size=int(round(math.sqrt(x.shape[1] // 2))))
+
+
+# ----------------------------------------------------------------------------- analysis
+def receptive_fields(weights: Any, size: int) -> np.ndarray:
+    """ON − OFF weights as signed filters ``[size, size, N]`` (what each neuron prefers on the DoG image)."""
+    w = _checks.finite_array("weights", weights, ndim=2)
+    k2 = size * size
+    if w.shape[0] != 2 * k2:
+        raise ValueError(f"weights must have 2·size² = {2 * k2} rows (ON then OFF), got {w.shape[0]}")
+    return (w[:k2] - w[k2:]).reshape(size, size, -1)
+
+
+def orientation_tuning(filters: Any, *, angles: int = 12, period: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Responses of each filter ``[k, k, N]`` to sinusoidal gratings at ``angles`` orientations in [0°, 180°)
+    (spatial period ``period`` px, default ``k``): the amplitude over phase, ``|Σ f·e^{i·2π(x cos θ + y sin θ)/λ}|``.
+    Returns ``(angles_rad [angles], responses [angles, N])``."""
+    f = _checks.finite_array("filters", filters)
+    f = f[..., None] if f.ndim == 2 else f
+    k = f.shape[0]
+    lam = float(k if period is None else _checks.positive("period", period))
+    theta = np.arange(angles) * np.pi / angles
+    yy, xx = np.mgrid[0:k, 0:k] - (k - 1) / 2.0
+    phase = (xx[None] * np.cos(theta)[:, None, None] + yy[None] * np.sin(theta)[:, None, None]) * 2 * np.pi / lam
+    wave = np.exp(1j * phase)  # [angles, k, k]
+    resp = np.abs(np.einsum("aij,ijn->an", wave, f))
+    return theta, resp
+
+
+def orientation_selectivity(filters: Any, *, angles: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Orientation selectivity index and preferred orientation of each filter ``[k, k, N]``:
+    ``OSI = |Σ r(θ)e^{2iθ}| / Σ r(θ)`` (1 − circular variance; Ringach, Shapley & Hawken, J. Neurosci.
+    22:5639, 2002): 0 for an isotropic filter, 1 for one that responds at a single orientation.
+    Returns ``(osi [N], preferred [N] in radians, [0, π))``; a filter with no response has OSI 0."""
+    theta, r = orientation_tuning(filters, angles=angles)
+    z = np.sum(r * np.exp(2j * theta)[:, None], axis=0)
+    total = r.sum(axis=0)
+    osi = np.divide(np.abs(z), total, out=np.zeros_like(total), where=total > 0)
+    return osi, np.mod(np.angle(z) / 2.0, np.pi)
+
+
+def edge_kernels_from_fields(weights: Any, size: int, *, bins: int = 4, sigma_center: float = 1.0,
+                             sigma_surround: float = 2.0) -> tuple[np.ndarray, list[int]]:
+    """Edge kernels ``[k, k, bins]`` for the pipeline from learned fields: in each of ``bins`` orientation
+    bins the most selective field is taken, and seen through the input's DoG (the field acts on the
+    DoG-filtered image, so on the photo it is ``DoG ⋆ field``), made zero-sum. Returns ``(bank, chosen)``
+    (the neurons used, one per bin; a bin without a field is left out)."""
+    fields = receptive_fields(weights, size)
+    osi, pref = orientation_selectivity(fields)
+    chosen = []
+    for b in range(bins):
+        lo, hi = b * np.pi / bins - np.pi / (2 * bins), b * np.pi / bins + np.pi / (2 * bins)
+        ang = np.mod(pref - lo, np.pi) + lo
+        members = np.flatnonzero((ang >= lo) & (ang < hi))
+        if len(members):
+            chosen.append(int(members[np.argmax(osi[members])]))
+    if not chosen:
+        raise ValueError("no receptive field to build kernels from")
+    pad = int(math.ceil(3 * sigma_surround))
+    impulse = np.zeros((2 * pad + 1, 2 * pad + 1))
+    impulse[pad, pad] = 1.0
+    dog = ndimage.gaussian_filter(impulse, sigma_center) - ndimage.gaussian_filter(impulse, sigma_surround)
+    bank = []
+    for j in chosen:
+        kern = ndimage.convolve(np.pad(fields[..., j], pad), dog, mode="constant")
+        c = kern.shape[0] // 2
+        r = size // 2 + 1
+        kern = kern[c - r:c + r + 1, c - r:c + r + 1]
+        bank.append(kern - kern.mean())
+    return np.stack(bank, axis=-1), chosen
