@@ -9,9 +9,18 @@ from snnlib.data import course_photo
 from snnlib.edges import kernel_bank
 from snnlib.images import load_image
 from snnlib.memristor import PRESETS
-from snnlib.plasticity import (BI_POO, MemristiveSynapses, STDPParams, device_window, on_off_patches,
-                               orientation_selectivity, receptive_fields, stdp_demand, stdp_window,
-                               train_stdp)
+from snnlib.plasticity import (
+    BI_POO,
+    MemristiveSynapses,
+    STDPParams,
+    device_window,
+    on_off_patches,
+    orientation_selectivity,
+    receptive_fields,
+    stdp_demand,
+    stdp_window,
+    train_stdp,
+)
 
 
 def test_trace_rule_gives_the_exponential_window_for_one_pairing():

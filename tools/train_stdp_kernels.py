@@ -44,8 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from snnlib.data import course_photo
     from snnlib.images import load_image
-    from snnlib.plasticity import edge_kernels_from_fields, on_off_patches, orientation_selectivity, \
-        receptive_fields, train_stdp
+    from snnlib.plasticity import (
+        edge_kernels_from_fields,
+        on_off_patches,
+        orientation_selectivity,
+        receptive_fields,
+        train_stdp,
+    )
 
     settings = {**SETTINGS, "patches": args.patches, "seed": args.seed}
     photo = load_image(course_photo(), max_size=settings["max_size"])
