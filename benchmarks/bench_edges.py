@@ -56,6 +56,8 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=512)
     ap.add_argument("--steps", type=int, default=32)
     ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--encoding", default=None, help="spike code (default: the pipeline's, sigma-delta)")
+    ap.add_argument("--device", default=None, help="memristor preset (default: the pipeline's, hfox)")
     args = ap.parse_args()
 
     from PIL import Image
@@ -64,7 +66,8 @@ def main() -> None:
     image = np.asarray(Image.fromarray((photo * 255).astype(np.uint8)).resize((args.size, args.size))) / 255.0
 
     t0 = time.perf_counter()
-    ex = EdgeExtractor(image, steps=args.steps, kernel="sobel", seed=0)
+    options = {k: v for k, v in dict(encoding=args.encoding, device=args.device).items() if v is not None}
+    ex = EdgeExtractor(image, steps=args.steps, kernel="sobel", seed=0, **options)
     ex.run(tau=5.0, threshold=0.5)
     first = time.perf_counter() - t0
 
@@ -81,7 +84,8 @@ def main() -> None:
     numpy_t, _ = timed(lambda: numpy_lif_counts(currents, float(decay), float(gain), 0.5), max(3, args.repeats // 3))
 
     c = currents.shape[-1]
-    print(f"edge pipeline, {args.size}×{args.size} px, T = {args.steps}, sobel: {c} current channels → "
+    print(f"edge pipeline, {args.size}×{args.size} px, T = {args.steps}, sobel, device {ex.device.name}, "
+          f"{ex.encoding} code: {c} current channels → "
           f"{2 * c} LIF populations ({2 * c * args.size**2 * args.steps / 1e6:.0f} M neuron-steps)")
     print(f"{'stage':<44}{'median ms':>10}{'× cached':>10}")
     rows = [
