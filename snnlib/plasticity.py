@@ -54,7 +54,7 @@ from snnlib.memristor import DevicePreset, get_device, program_pulses, pulse_con
 
 __all__ = ["STDPParams", "stdp_window", "trace_step", "stdp_demand", "stochastic_round", "device_window",
            "MemristiveSynapses", "on_off_patches", "STDPResult", "train_stdp", "receptive_fields",
-           "orientation_tuning", "orientation_selectivity", "edge_kernels_from_fields", "BI_POO"]
+           "orientation_tuning", "orientation_selectivity", "oddness", "edge_kernels_from_fields", "BI_POO"]
 
 #: Time constants (ms) of exponential fits to the Bi & Poo (1998) window (Bi & Poo, Annu. Rev. Neurosci. 2001).
 BI_POO = {"tau_plus": 16.8, "tau_minus": 33.7}
@@ -408,21 +408,38 @@ def orientation_selectivity(filters: Any, *, angles: int = 12) -> tuple[np.ndarr
     return osi, np.mod(np.angle(z) / 2.0, np.pi)
 
 
-def edge_kernels_from_fields(weights: Any, size: int, *, bins: int = 4, sigma_center: float = 1.0,
+def oddness(filters: Any) -> np.ndarray:
+    """Fraction of each filter's energy ``[k, k, N]`` in its odd (point-antisymmetric) part,
+    ``‖f − f_{180°}‖² / (4‖f‖²)``: 1 for an edge detector (+ on one side, − on the other), 0 for an even
+    (bar or blob) detector. A step edge is found by odd filters; even ones answer on both sides of it."""
+    f = _checks.finite_array("filters", filters)
+    f = f[..., None] if f.ndim == 2 else f
+    num = np.sum((f - f[::-1, ::-1]) ** 2, axis=(0, 1))
+    den = 4.0 * np.sum(f**2, axis=(0, 1))
+    return np.divide(num, den, out=np.zeros_like(den), where=den > 0)
+
+
+def edge_kernels_from_fields(weights: Any, size: int, *, bins: int = 4, radius: int = 2, sigma_center: float = 1.0,
                              sigma_surround: float = 2.0) -> tuple[np.ndarray, list[int]]:
-    """Edge kernels ``[k, k, bins]`` for the pipeline from learned fields: in each of ``bins`` orientation
-    bins the most selective field is taken, and seen through the input's DoG (the field acts on the
-    DoG-filtered image, so on the photo it is ``DoG ⋆ field``), made zero-sum. Returns ``(bank, chosen)``
-    (the neurons used, one per bin; a bin without a field is left out)."""
+    """Edge kernels ``[2·radius + 1, 2·radius + 1, bins]`` for the pipeline from learned fields.
+
+    In each of ``bins`` orientation bins the field with the largest ``OSI × oddness`` is taken (an
+    oriented *edge* detector: :func:`orientation_selectivity`, :func:`oddness`), seen through the
+    input's DoG (a field acts on the DoG-filtered image, so on the photo it is ``DoG ⋆ field``),
+    cropped to its centre and made zero-sum. Returns ``(bank, chosen)``: the neurons used, one per
+    bin (a bin without a field is left out).
+    """
     fields = receptive_fields(weights, size)
+    radius = _checks.positive_int("radius", radius, maximum=15)
     osi, pref = orientation_selectivity(fields)
+    score = osi * oddness(fields)
     chosen = []
     for b in range(bins):
-        lo, hi = b * np.pi / bins - np.pi / (2 * bins), b * np.pi / bins + np.pi / (2 * bins)
+        lo = b * np.pi / bins - np.pi / (2 * bins)
         ang = np.mod(pref - lo, np.pi) + lo
-        members = np.flatnonzero((ang >= lo) & (ang < hi))
+        members = np.flatnonzero(ang < lo + np.pi / bins)
         if len(members):
-            chosen.append(int(members[np.argmax(osi[members])]))
+            chosen.append(int(members[np.argmax(score[members])]))
     if not chosen:
         raise ValueError("no receptive field to build kernels from")
     pad = int(math.ceil(3 * sigma_surround))
@@ -433,7 +450,6 @@ def edge_kernels_from_fields(weights: Any, size: int, *, bins: int = 4, sigma_ce
     for j in chosen:
         kern = ndimage.convolve(np.pad(fields[..., j], pad), dog, mode="constant")
         c = kern.shape[0] // 2
-        r = size // 2 + 1
-        kern = kern[c - r:c + r + 1, c - r:c + r + 1]
+        kern = kern[c - radius:c + radius + 1, c - radius:c + radius + 1]
         bank.append(kern - kern.mean())
     return np.stack(bank, axis=-1), chosen

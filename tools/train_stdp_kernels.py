@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
 
 OUT = ROOT / "snnlib" / "kernels" / "stdp_edges.npz"
 SETTINGS = {"photo": "data/MHW.jpg", "max_size": 256, "patch": 7, "patches": 8000, "neurons": 16,
-            "device": "hfox", "steps": 20, "bins": 4, "seed": 0}
+            "device": "hfox", "steps": 20, "bins": 4, "radius": 2, "seed": 0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from snnlib.images import load_image
     from snnlib.plasticity import (
         edge_kernels_from_fields,
+        oddness,
         on_off_patches,
         orientation_selectivity,
         receptive_fields,
@@ -58,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     result = train_stdp(patches, neurons=settings["neurons"], steps=settings["steps"], device=settings["device"],
                         seed=settings["seed"])
-    bank, chosen = edge_kernels_from_fields(result.weights, settings["patch"], bins=settings["bins"])
-    osi, pref = orientation_selectivity(receptive_fields(result.weights, settings["patch"]))
+    bank, chosen = edge_kernels_from_fields(result.weights, settings["patch"], bins=settings["bins"],
+                                            radius=settings["radius"])
+    fields = receptive_fields(result.weights, settings["patch"])
+    osi, pref = orientation_selectivity(fields)
     meta = {**settings, "chosen_neurons": chosen, "osi": [round(float(v), 4) for v in osi[chosen]],
+            "oddness": [round(float(v), 4) for v in oddness(fields)[chosen]],
             "preferred_deg": [round(float(np.degrees(v)), 1) for v in pref[chosen]],
             "dead_neurons": result.dead, "seconds": round(time.perf_counter() - start, 1)}
     buf = io.BytesIO()
