@@ -2,8 +2,10 @@
 
 import datetime
 import errno
+import functools
 import html
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,17 +18,23 @@ from snnlib.widgets import (
     edge_explorer,
     edges_png,
     error_message,
+    extractor_default,
+    fast_edges,
+    lab_values,
+    level_options,
     lif_explorer,
     lif_trace_png,
     load_source,
     rebuild_edges,
     render_edges,
     rerun_edges,
+    shown_path,
     status_html,
     uploaded_bytes,
 )
 
 _WHEN = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+ROOT_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -64,36 +72,30 @@ def test_lif_explorer_slider_updates_image():
 
 def test_edge_explorer_sliders_and_bad_path(tmp_path):
     path = tmp_path / "shapes.png"
-    Image.fromarray((synthetic_shapes(40)[0] * 255).astype(np.uint8)).save(path)
-    box = edge_explorer(str(path), steps=8)
-    tau, threshold = box.children[0].children
-    status, images = box.children[3], box.children[4]
-    edge_img = images.children[1]
-    first = edge_img.value
-    tau.value = 20.0
-    second = edge_img.value
+    Image.fromarray((synthetic_shapes(40, noise=0.1)[0] * 255).astype(np.uint8)).save(path)
+    w = _parts(edge_explorer(str(path), steps=8))
+    first = w["edges"].value
+    w["tau"].value = 20.0
+    second = w["edges"].value
     assert second != first
-    threshold.value = 1.0
-    assert edge_img.value != second
-    path_box, load = box.children[2].children[:2]
-    path_box.value = str(tmp_path / "missing.jpg")
-    load.click()
-    assert "no such file" in status.value and edge_img.value  # old picture kept, message shown
+    w["theta"].value = 0.3
+    assert w["edges"].value != second
+    w["path"].value = str(tmp_path / "missing.jpg")
+    w["load"].click()
+    assert "no such file" in w["status"].value and w["edges"].value  # old picture kept, message shown
 
 
 def test_edge_explorer_upload_of_a_broken_file_shows_a_message(tmp_path):
     good = io.BytesIO()
     Image.fromarray((synthetic_shapes(40)[0] * 255).astype(np.uint8)).save(good, format="JPEG")
-    box = edge_explorer(synthetic_shapes(32)[0], steps=4)
-    status, edge_img = box.children[3], box.children[4].children[1]
-    upload = box.children[2].children[2]
-    before = edge_img.value
-    upload.value = ({"name": "cut.jpg", "type": "image/jpeg", "size": 100,
-                     "content": memoryview(good.getvalue()[:300]), "last_modified": _WHEN},)
-    assert "truncated or corrupt" in status.value and edge_img.value == before
-    upload.value = ({"name": "ok.jpg", "type": "image/jpeg", "size": 100,
-                     "content": memoryview(good.getvalue()), "last_modified": _WHEN},)
-    assert "LIF spikes" in status.value and edge_img.value != before
+    w = _parts(edge_explorer(synthetic_shapes(32)[0], steps=4))
+    before = w["edges"].value
+    w["upload"].value = ({"name": "cut.jpg", "type": "image/jpeg", "size": 100,
+                          "content": memoryview(good.getvalue()[:300]), "last_modified": _WHEN},)
+    assert "truncated or corrupt" in w["status"].value and w["edges"].value == before
+    w["upload"].value = ({"name": "ok.jpg", "type": "image/jpeg", "size": 100,
+                          "content": memoryview(good.getvalue()), "last_modified": _WHEN},)
+    assert "LIF spikes" in w["status"].value and w["edges"].value != before
 
 
 def test_lif_trace_rejects_bad_arguments():
@@ -122,16 +124,19 @@ def _png_file(path, img) -> str:
 
 
 def _parts(box):
-    """The explorer's widgets by role, walking VBox[HBox[τ, θ], HBox[menus], HBox[path, load, upload],
-    status, HBox[original, edges]]."""
-    sliders, menus, source, status, images = box.children
+    """The explorer's widgets by role, walking VBox[HBox[τ, θ], HBox[menus], HBox[device lab],
+    HBox[path, load, upload], status, HBox[original, edges]]."""
+    sliders, menus, lab, source, status, images = box.children
     tau, theta = sliders.children
-    steps, kernel, device = menus.children
+    steps, kernel, encoding, device = menus.children
+    d2d, stuck, levels, noise = lab.children
     path, load, upload = source.children
     original, edges = images.children
     assert (tau.description, theta.description) == ("τ (ms)", "θ")
-    return dict(tau=tau, theta=theta, steps=steps, kernel=kernel, device=device, path=path, load=load,
-                upload=upload, status=status, original=original, edges=edges)
+    assert (d2d.description, levels.description, noise.description) == ("d2d σ", "levels", "read noise")
+    return dict(tau=tau, theta=theta, steps=steps, kernel=kernel, encoding=encoding, device=device, d2d=d2d,
+                stuck=stuck, levels=levels, noise=noise, path=path, load=load, upload=upload, status=status,
+                original=original, edges=edges)
 
 
 def _is_error(status_value: str) -> bool:
@@ -247,6 +252,7 @@ def no_widgets(monkeypatch):
     (dict(tau=0), r"tau must be in \[1.0, 50.0\] \(in ms\).*τ slider"),
     (dict(threshold=100), r"threshold must be in \[0.05, 2.0\].*θ slider"),
     (dict(seed=-1), "seed"),
+    (dict(encoding="morse"), "encoding must be one of .*'deterministic'"),
 ])
 def test_edge_explorer_checks_arguments_before_building_widgets(no_widgets, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -334,6 +340,7 @@ def test_a_failed_menu_change_shows_why_and_puts_the_menu_back(monkeypatch):
 
     real = snnlib.edges.EdgeExtractor
 
+    @functools.wraps(real)  # keeps EdgeExtractor's signature (the explorer reads its defaults there)
     def picky(image, **kwargs):
         if kwargs["kernel"] == "dog":
             raise ValueError("working set too large for <dog>")
@@ -387,3 +394,152 @@ def test_named_callbacks_leave_the_state_alone_on_failure():
     assert not bad.ok and "tau must be a finite number &gt; 0" in bad.status and RED in bad.status
     good = rerun_edges(state, 7.0, 0.5)
     assert good.ok and good.original is None and good.edges != view.edges
+
+
+# ----------------------------------------------------------------------------- classroom features
+@pytest.mark.parametrize("kernel, encoding, lab", [
+    ("sobel", "rate", {}),
+    ("sobel", "deterministic", {"d2d_sigma": 0.3, "stuck_on_rate": 0.05}),
+    ("dog", "latency", {"levels": 3}),
+    ("trained", "deterministic", {"read_noise": 0.05}),
+])
+def test_the_fast_slider_path_is_the_pipeline_bit_for_bit(kernel, encoding, lab):
+    ex = EdgeExtractor(synthetic_shapes(40, noise=0.1)[0], steps=8, kernel=kernel, encoding=encoding,
+                       device="hfox", seed=3, **lab)
+    for tau, threshold in [(5.0, 0.5), (1.0, 0.05), (30.0, 1.5)]:
+        edges, spikes = fast_edges(ex, tau, threshold)
+        ref = ex.run(tau=tau, threshold=threshold)
+        assert np.array_equal(edges, ref.edges) and spikes == ref.output_spikes
+
+
+def test_the_fast_path_falls_back_to_run_for_a_large_image(monkeypatch):
+    ex = EdgeExtractor(synthetic_shapes(24)[0], steps=4)
+    monkeypatch.setattr(widgets, "FAST_PATH_BYTES", 16)
+    edges, spikes = fast_edges(ex, 5.0, 0.5)
+    ref = ex.run(tau=5.0, threshold=0.5)
+    assert np.array_equal(edges, ref.edges) and spikes == ref.output_spikes
+
+
+def test_the_shown_map_is_display_scaled_and_the_status_says_so():
+    from snnlib.images import display_scale
+
+    ex = EdgeExtractor(synthetic_shapes(48)[0], steps=16)
+    png, text = render_edges(ex, 5.0, 0.5)
+    shown, note = display_scale(ex.run(tau=5.0, threshold=0.5).edges, percentile=99, gamma=0.5)
+    assert png == edges_png(shown) and note in text and "clipped at the 99th percentile" in text
+    assert ex.device.name in text and f"T = {ex.steps}" in text
+
+
+def test_the_explorer_follows_the_extractors_defaults():
+    w = _parts(edge_explorer(_noise()))
+    ex = EdgeExtractor(_noise())
+    assert w["device"].value == extractor_default("device") == ex.device.name
+    assert w["encoding"].value == extractor_default("encoding") == ex.encoding
+    assert w["steps"].value == extractor_default("steps") == ex.steps
+    assert ex.device.name in w["status"].value
+    # the device lab starts at the device's own values
+    lab = lab_values(ex)
+    assert w["d2d"].value == lab["d2d_sigma"] and w["stuck"].value == lab["stuck_on_rate"]
+    assert w["noise"].value == lab["read_noise"]
+    assert w["levels"].value == (lab["levels"] or 0)
+
+
+def test_the_device_lab_rebuilds_the_chip_and_a_new_device_starts_from_its_own_values():
+    state_of = {}
+    real = widgets.rebuild_edges
+
+    def spy(state, *args, **kwargs):
+        view = real(state, *args, **kwargs)
+        state_of["state"] = state
+        return view
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(widgets, "rebuild_edges", spy):
+        w = _parts(edge_explorer(synthetic_shapes(40, noise=0.05)[0], steps=8, device="hfox"))
+        state = state_of["state"]
+        shown = w["edges"].value
+        w["d2d"].value = 0.6
+        assert state.extractor.crossbar.d2d_sigma == 0.6 and "d2d σ 0.6" in w["status"].value
+        assert w["edges"].value != shown
+        w["stuck"].value = 0.1
+        assert state.extractor.crossbar.stuck_on_rate == 0.1 and "10% stuck at G_max" in w["status"].value
+        assert state.extractor.crossbar.d2d_sigma == 0.6  # the other lab settings are kept
+        w["noise"].value = 0.05
+        assert state.extractor.crossbar.read_noise == 0.05 and "read noise 0.05" in w["status"].value
+        w["levels"].value = 3
+        assert state.extractor.crossbar.levels == 3 and "3 levels" in w["status"].value
+        # τ still re-runs only the neurons, on the degraded chip
+        extractor = state.extractor
+        w["tau"].value = 9.0
+        assert state.extractor is extractor and "d2d σ 0.6" in w["status"].value
+        # a new device: its own values (ideal: continuous, no variation)
+        w["device"].value = "ideal"
+        assert state.extractor.device.name == "ideal" and state.extractor.crossbar.levels is None
+        assert (w["d2d"].value, w["stuck"].value, w["noise"].value, w["levels"].value) == (0.0, 0.0, 0.0, 0)
+        assert dict(w["levels"].options)["∞"] == 0 and "continuous" in w["status"].value
+        w["levels"].value = 4  # levels on the ideal device, then back to continuous
+        assert state.extractor.crossbar.levels == 4
+        w["levels"].value = 0
+        assert state.extractor.crossbar.levels is None
+
+
+def test_a_failed_lab_change_puts_the_lab_back(monkeypatch):
+    import snnlib.edges
+
+    real = snnlib.edges.EdgeExtractor
+
+    @functools.wraps(real)
+    def picky(image, **kwargs):
+        if kwargs.get("read_noise"):
+            raise ValueError("read noise refused <here>")
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(snnlib.edges, "EdgeExtractor", picky)
+    w = _parts(edge_explorer(_noise(), steps=8))
+    shown = w["edges"].value
+    w["noise"].value = 0.1
+    assert _is_error(w["status"].value) and "read noise refused &lt;here&gt;" in w["status"].value
+    assert w["noise"].value == 0.0 and w["edges"].value == shown
+
+
+def test_the_encoding_menu_offers_every_code_and_rebuilds():
+    w = _parts(edge_explorer(synthetic_shapes(32)[0], steps=8, encoding="rate"))
+    assert [value for _, value in w["encoding"].options] == ["rate", "deterministic", "latency"]
+    assert dict(w["encoding"].options)["sigma-delta"] == "deterministic"
+    shown = w["edges"].value
+    for code, label in [("deterministic", "sigma-delta code"), ("latency", "latency code")]:
+        w["encoding"].value = code
+        assert label in w["status"].value and not _is_error(w["status"].value)
+        assert w["edges"].value != shown
+        shown = w["edges"].value
+
+
+def test_level_options():
+    assert level_options(None)[-1] == ("∞", 0) and ("2", 2) in level_options(None)
+    assert ("97", 97) in level_options(97) and ("∞", 0) not in level_options(97)
+    assert [v for _, v in level_options(128)] == sorted({v for _, v in level_options(128)})
+
+
+def test_the_path_box_never_shows_an_absolute_path_and_still_loads_the_photo(tmp_path, monkeypatch):
+    from snnlib.data import course_photo
+
+    monkeypatch.chdir(ROOT_NOTEBOOKS)
+    w = _parts(edge_explorer())  # the course photo, found from any folder
+    assert w["path"].value == "../data/MHW.jpg" == shown_path(course_photo())
+    monkeypatch.chdir(tmp_path)  # far from the repository: the file name only
+    w = _parts(edge_explorer(course_photo(), steps=8))
+    assert w["path"].value == "MHW.jpg" and not _is_error(w["status"].value)
+    shown = w["original"].value
+    w["tau"].value = 12.0
+    w["load"].click()  # the short name still means the course photo
+    assert not _is_error(w["status"].value) and w["original"].value == shown
+    assert shown_path("photos/a.png") == "photos/a.png"
+    assert shown_path(tmp_path / "a.png") == "a.png"
+
+
+def test_the_explorer_marks_its_parts_for_the_browser():
+    w = _parts(edge_explorer(_noise(), steps=8))
+    assert "snn-edges" in w["edges"]._dom_classes and "snn-status" in w["status"]._dom_classes
+    assert "snn-tau" in w["tau"]._dom_classes
+    assert w["tau"].continuous_update is True and w["d2d"].continuous_update is False
