@@ -465,26 +465,39 @@ def thin(mask: Any) -> np.ndarray:
         raise ValueError(f"thin needs a 2-D map [H, W], got shape {img.shape}")
     h, w = img.shape
     b = np.pad(img, 1)
+    code = np.empty((h, w), dtype=np.uint8)
     while True:
         changed = False
         for sub in (0, 1):
-            x = [b[1 + dr:1 + dr + h, 1 + dc:1 + dc + w] for dr, dc in _NEIGHBOURS]
-            x.append(x[0])  # x9 = x1
-            x1, x2, x3, x4, x5, x6, x7, x8 = x[:8]
-            crossing = sum((~x[2 * i]) & (x[2 * i + 1] | x[2 * i + 2]) for i in range(4))
-            n1 = sum((x[2 * k] | x[2 * k + 1]).astype(np.int8) for k in range(4))
-            n2 = sum((x[2 * k + 1] | x[(2 * k + 2) % 8]).astype(np.int8) for k in range(4))
-            small = np.minimum(n1, n2)
-            if sub == 0:
-                g3 = ~((x2 | x3 | ~x8) & x1)
-            else:
-                g3 = ~((x6 | x7 | ~x4) & x5)
-            delete = b[1:-1, 1:-1] & (crossing == 1) & (small >= 2) & (small <= 3) & g3
+            # the 8 neighbours as the bits of one byte per pixel (x1 = bit 0 … x8 = bit 7); the conditions
+            # G1–G3 of each subiteration are looked up in a 256-entry table (_thin_tables)
+            code[:] = 0
+            for bit, (dr, dc) in enumerate(_NEIGHBOURS):
+                code |= b[1 + dr:1 + dr + h, 1 + dc:1 + dc + w].view(np.uint8) << bit
+            delete = b[1:-1, 1:-1] & _THIN_TABLES[sub][code]
             if delete.any():
                 b[1:-1, 1:-1] &= ~delete
                 changed = True
         if not changed:
             return b[1:-1, 1:-1].copy()
+
+
+def _thin_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For each subiteration of :func:`thin`, whether a set pixel with neighbourhood byte ``c`` (bit ``i``
+    = neighbour ``x_{i+1}``) is deleted: G1 and G2 and G3 (first) or G3' (second), evaluated for all 256."""
+    c = np.arange(256)
+    x = [((c >> i) & 1).astype(bool) for i in range(8)]
+    x.append(x[0])  # x9 = x1
+    x1, x2, x3, x4, x5, x6, x7, x8 = x[:8]
+    crossing = sum((~x[2 * i]) & (x[2 * i + 1] | x[2 * i + 2]) for i in range(4))
+    n1 = sum((x[2 * k] | x[2 * k + 1]).astype(int) for k in range(4))
+    n2 = sum((x[2 * k + 1] | x[(2 * k + 2) % 8]).astype(int) for k in range(4))
+    small = np.minimum(n1, n2)
+    g12 = (crossing == 1) & (small >= 2) & (small <= 3)
+    return g12 & ~((x2 | x3 | ~x8) & x1), g12 & ~((x6 | x7 | ~x4) & x5)
+
+
+_THIN_TABLES = _thin_tables()
 
 
 def match_edges(predicted: Any, truth: Any, radius: float) -> tuple[int, int, int]:

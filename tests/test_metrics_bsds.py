@@ -129,3 +129,40 @@ def test_bsds_f1_bad_arguments(kwargs, word):
         bsds_f1(np.zeros((5, 5)), np.zeros((5, 5), bool), **kwargs)
     with pytest.raises(ValueError, match="one shape"):
         bsds_f1(np.zeros((5, 5)), np.zeros((4, 5), bool))
+
+
+def _thin_pixel_by_pixel(mask):
+    """Guo & Hall's algorithm A1 written out per pixel (the reference the table-driven thin must match)."""
+    b = np.pad(np.asarray(mask, dtype=bool), 1)
+    offsets = ((0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1), (1, 0), (1, 1))  # x1 … x8
+    while True:
+        changed = False
+        for sub in (0, 1):
+            delete = []
+            for r, c in zip(*np.nonzero(b)):
+                x = [bool(b[r + dr, c + dc]) for dr, dc in offsets]
+                x.append(x[0])
+                crossing = sum((not x[2 * i]) and (x[2 * i + 1] or x[2 * i + 2]) for i in range(4))
+                n1 = sum(x[2 * k] or x[2 * k + 1] for k in range(4))
+                n2 = sum(x[2 * k + 1] or x[(2 * k + 2) % 8] for k in range(4))
+                g3 = (not ((x[1] or x[2] or not x[7]) and x[0])) if sub == 0 else (
+                    not ((x[5] or x[6] or not x[3]) and x[4]))
+                if crossing == 1 and 2 <= min(n1, n2) <= 3 and g3:
+                    delete.append((r, c))
+            for r, c in delete:
+                b[r, c] = False
+            changed |= bool(delete)
+        if not changed:
+            return b[1:-1, 1:-1]
+
+
+def test_thin_matches_the_algorithm_written_pixel_by_pixel():
+    from scipy import ndimage
+
+    rng = np.random.default_rng(0)
+    for trial in range(40):
+        h, w = rng.integers(1, 24, 2)
+        m = rng.random((h, w)) < rng.random()
+        if trial % 2:
+            m = ndimage.binary_dilation(m, iterations=int(rng.integers(1, 3)))
+        np.testing.assert_array_equal(thin(m), _thin_pixel_by_pixel(m), err_msg=str(trial))
