@@ -56,6 +56,9 @@ __all__ = ["STDPParams", "stdp_window", "trace_step", "stdp_demand", "stochastic
            "MemristiveSynapses", "on_off_patches", "STDPResult", "train_stdp", "receptive_fields",
            "orientation_tuning", "orientation_selectivity", "oddness", "edge_kernels_from_fields", "BI_POO"]
 
+#: How :class:`MemristiveSynapses` turns a fractional pulse demand into whole pulses.
+UPDATES = ("stochastic", "accumulate")
+
 #: Time constants (ms) of exponential fits to the Bi & Poo (1998) window (Bi & Poo, Annu. Rev. Neurosci. 2001).
 BI_POO = {"tau_plus": 16.8, "tau_minus": 33.7}
 
@@ -136,23 +139,34 @@ def _pulse_limit(device: DevicePreset, p_max: int | None) -> int:
 
 
 class MemristiveSynapses:
-    """One memristor per synapse, ``[n_in, n_out]``, programmed by pulses (NeuroSim model of ``device``).
+    """Memristive synapses ``[n_in, n_out]``, programmed by pulses (NeuroSim model of ``device``).
 
-    ``state`` (S) is each device's conductance, always within [G_min, G_max]. The read conductance is
-    ``state·e^{σz}`` for device-to-device variation ``d2d_sigma`` (lognormal, fixed per device), or
-    G_min / G_max for devices stuck off / on (``stuck_off_rate`` / ``stuck_on_rate``); the weight is
-    read against a reference device at G_min: ``w = (G_read − G_min)/(G_max − G_min)``. ``init``: the
-    initial states, as a fraction of the pulse range drawn uniformly in [0, init] (NeuroSim position).
-    ``c2c_sigma``: None → the device's. Everything random comes from ``seed``.
+    Each synapse is ``devices`` memristors (a *multi-memristive synapse*, Boybat et al., Nat. Commun.
+    9:2514, 2018; 1 = one device per synapse): its weight is the mean of theirs, and each update goes to
+    one of them in turn (a counter shared by the array), with the demand multiplied by ``devices`` so
+    that the weight learns as fast as with one device; the write noise of the mean then falls as
+    ``1/√devices``. ``state`` (S, ``[devices, n_in, n_out]``) is every device's conductance, always
+    within [G_min, G_max]. The read conductance is ``state·e^{σz}`` for device-to-device variation
+    ``d2d_sigma`` (lognormal, fixed per device), or G_min / G_max for devices stuck off / on
+    (``stuck_off_rate`` / ``stuck_on_rate``); a device's weight is read against a reference at G_min:
+    ``w = (G_read − G_min)/(G_max − G_min)``. ``init``: the initial states, as a fraction of the pulse
+    range drawn uniformly in [0, init] (NeuroSim position). ``c2c_sigma``: None → the device's.
+    ``update``: how a fractional demand becomes whole pulses — ``"stochastic"`` (rounded at random,
+    expectation kept) or ``"accumulate"`` (the mixed-precision scheme of Nandakumar et al., Front.
+    Neurosci. 14:406, 2020: the demand is summed in a digital accumulator per synapse and only its whole
+    part is programmed, the rest carried; demands of opposite sign cancel before they reach the device,
+    so it is written less often and gathers less write noise). Everything random comes from ``seed``.
     """
 
     def __init__(self, n_in: int, n_out: int, *, device: Any = "hfox", p_max: int | None = None,
-                 d2d_sigma: float = 0.0, stuck_off_rate: float = 0.0, stuck_on_rate: float = 0.0,
-                 c2c_sigma: float | None = None, init: float = 0.5, seed: int = 0) -> None:
+                 devices: int = 1, d2d_sigma: float = 0.0, stuck_off_rate: float = 0.0,
+                 stuck_on_rate: float = 0.0, c2c_sigma: float | None = None, init: float = 0.5,
+                 update: str = "stochastic", seed: int = 0) -> None:
         self.device = get_device(device)
         self.p_max = _pulse_limit(self.device, p_max)
         self.n_in = _checks.positive_int("n_in", n_in, maximum=100_000)
         self.n_out = _checks.positive_int("n_out", n_out, maximum=10_000)
+        self.devices = _checks.positive_int("devices", devices, maximum=64)
         self.d2d_sigma = _checks.non_negative("d2d_sigma", d2d_sigma, maximum=3.0)
         self.stuck_off_rate = _checks.in_range("stuck_off_rate", stuck_off_rate, 0.0, 1.0)
         self.stuck_on_rate = _checks.in_range("stuck_on_rate", stuck_on_rate, 0.0, 1.0)
@@ -160,10 +174,13 @@ class MemristiveSynapses:
             raise ValueError("stuck_off_rate + stuck_on_rate must be at most 1")
         self.c2c_sigma = self.device.c2c_sigma if c2c_sigma is None else _checks.non_negative("c2c_sigma", c2c_sigma)
         init = _checks.in_range("init", init, 0.0, 1.0)
+        self.update = _checks.one_of("update", update, UPDATES)
         self.seed = _checks.seed_value("seed", seed)
         self.rng = np.random.default_rng(self.seed)
+        self.residual = np.zeros((self.n_in, self.n_out))
+        self.writes = 0  # update events so far: the next one goes to device writes % devices
         d = self.device
-        shape = (self.n_in, self.n_out)
+        shape = (self.devices, self.n_in, self.n_out)
         position = self.rng.uniform(0.0, init, shape) * self.p_max
         self.state = pulse_conductance(position, g_min=d.g_min, g_max=d.g_max, p_max=self.p_max, nl=d.nl_ltp)
         self.d2d_factor = np.exp(self.d2d_sigma * self.rng.standard_normal(shape))
@@ -171,25 +188,37 @@ class MemristiveSynapses:
         self.stuck = np.where(u < self.stuck_off_rate, -1, np.where(u > 1.0 - self.stuck_on_rate, 1, 0))
 
     def conductance(self) -> np.ndarray:
-        """The read conductance of every device (S)."""
+        """The read conductance of every device (S), ``[devices, n_in, n_out]``."""
         d = self.device
         g = self.state * self.d2d_factor
         return np.where(self.stuck < 0, d.g_min, np.where(self.stuck > 0, d.g_max, g))
 
     def weights(self) -> np.ndarray:
-        """``w = (G_read − G_min)/(G_max − G_min)`` [n_in, n_out] (0 … about 1; d2d can push a device past 1)."""
+        """The synaptic weights ``[n_in, n_out]``: the mean over a synapse's devices of
+        ``(G_read − G_min)/(G_max − G_min)`` (0 … about 1; d2d can push a device past 1)."""
         d = self.device
-        return (self.conductance() - d.g_min) / (d.g_max - d.g_min)
+        return np.mean((self.conductance() - d.g_min) / (d.g_max - d.g_min), axis=0)
 
     def apply(self, demand: Any) -> np.ndarray:
-        """Program the devices: ``demand`` [n_in, n_out] pulses (float), stochastically rounded to whole
-        pulses, applied with :func:`~snnlib.memristor.program_pulses` (the device's LTP/LTD curves and
-        c2c noise). Stuck devices take pulses but do not change what they read. Returns the pulse counts."""
-        n = stochastic_round(demand, self.rng)
+        """Program the devices: ``demand`` [n_in, n_out] pulses per synapse (float, + LTP, − LTD), made whole
+        pulses (``update``: stochastic rounding or the accumulator), times ``devices``, and applied to this
+        event's device of every synapse with :func:`~snnlib.memristor.program_pulses` (the device's LTP/LTD
+        curves and c2c noise). Stuck devices take pulses but do not change what they read. Returns the
+        pulse counts ``[n_in, n_out]``."""
+        ask = np.asarray(demand, np.float64) * self.devices
+        if self.update == "accumulate":
+            self.residual = self.residual + ask
+            n = np.trunc(self.residual).astype(np.int64)
+            self.residual -= n
+        else:
+            n = stochastic_round(ask, self.rng)
+        k = self.writes % self.devices
+        self.writes += 1
         if np.any(n):
             d = self.device
-            self.state = program_pulses(self.state, n, g_min=d.g_min, g_max=d.g_max, p_max=self.p_max,
-                                        nl_ltp=d.nl_ltp, nl_ltd=d.nl_ltd, c2c_sigma=self.c2c_sigma, seed=self.rng)
+            self.state[k] = program_pulses(self.state[k], n, g_min=d.g_min, g_max=d.g_max, p_max=self.p_max,
+                                           nl_ltp=d.nl_ltp, nl_ltd=d.nl_ltd, c2c_sigma=self.c2c_sigma,
+                                           seed=self.rng)
         return n
 
 
@@ -287,8 +316,8 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
                params: STDPParams | None = None, tau: float = 10.0, threshold: float = 2.0, theta_plus: float = 0.05,
                tau_theta: float = 2000.0, max_rate: float = 0.5, d2d_sigma: float = 0.0,
                stuck_off_rate: float = 0.0, stuck_on_rate: float = 0.0, c2c_sigma: float | None = None,
-               scaling: float = 0.5, target: float = 0.25, snapshots: int = 4, report_window: int = 500,
-               seed: int = 0) -> STDPResult:
+               devices: int = 1, scaling: float = 0.5, target: float = 0.25, update: str = "stochastic", snapshots: int = 4,
+               report_window: int = 500, seed: int = 0) -> STDPResult:
     """Learn receptive fields from ``patches`` [count, n_in] (spike probabilities, e.g. :func:`on_off_patches`)
     with STDP on memristive synapses.
 
@@ -320,7 +349,7 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
     seed = _checks.seed_value("seed", seed)
     syn = MemristiveSynapses(x.shape[1], neurons, device=device, p_max=p_max, d2d_sigma=d2d_sigma,
                              stuck_off_rate=stuck_off_rate, stuck_on_rate=stuck_on_rate, c2c_sigma=c2c_sigma,
-                             seed=seed)
+                             devices=devices, update=update, seed=seed)
     rng = np.random.default_rng([seed, 1])
     gain = -math.expm1(-p.dt / tau)
     relax = math.exp(-steps * p.dt / tau_theta)

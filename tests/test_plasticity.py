@@ -144,3 +144,19 @@ def test_stdp_kernels_reach_the_issue_goal_against_sobel_on_unseen_scenes():
             stdp.append(bsds_f1(EdgeExtractor(img, steps=32, kernel="stdp", device="hfox", seed=0).run().edges,
                                 truth).f1)
         assert np.mean(stdp) >= np.mean(sobel) - margin, (noise, np.mean(stdp), np.mean(sobel))
+
+
+def test_several_devices_per_synapse_average_the_write_noise():
+    # the same random ±1-pulse updates: with N devices each event goes to one of them with N pulses; the mean's
+    # write noise then falls as 1/sqrt(N) (Boybat et al. 2018): N = 4 halves it
+    d = PRESETS["hfox"]
+    spread = {}
+    for n in (1, 4):
+        syn = MemristiveSynapses(400, 10, device="hfox", devices=n, c2c_sigma=0.01, seed=2)
+        syn.state[:] = (d.g_min + d.g_max) / 2  # mid-range: no bound clips the noise
+        start = syn.weights()
+        signs = np.random.default_rng(0)
+        for _ in range(40):
+            syn.apply(np.full((400, 10), signs.choice([-1.0, 1.0])))
+        spread[n] = np.std(syn.weights() - start)
+    assert 0.35 < spread[4] / spread[1] < 0.7, spread
