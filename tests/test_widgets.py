@@ -543,3 +543,27 @@ def test_the_explorer_marks_its_parts_for_the_browser():
     assert "snn-edges" in w["edges"]._dom_classes and "snn-status" in w["status"]._dom_classes
     assert "snn-tau" in w["tau"]._dom_classes
     assert w["tau"].continuous_update is True and w["d2d"].continuous_update is False
+
+
+def test_the_binder_environment_pins_what_requirements_txt_pins():
+    """binder/requirements.txt (repo2docker reads only binder/ when it exists) keeps the course's pins."""
+    import re
+
+    def pins(path):
+        out = {}
+        for line in path.read_text().splitlines():
+            line = line.split("#")[0].strip()
+            if line and not line.startswith("-"):
+                spec = line.split(";")[0].strip()
+                name = re.match(r"[A-Za-z0-9_.\-]+", spec).group(0).lower()
+                out.setdefault(name, spec)
+        return out
+
+    root = ROOT_NOTEBOOKS.parent
+    course, binder = pins(root / "requirements.txt"), pins(root / "binder" / "requirements.txt")
+    for name, spec in binder.items():
+        assert course.get(name) == spec, (name, spec, course.get(name))
+    runtime = {"tensorflow-cpu", "keras", "numpy", "scipy", "matplotlib", "pillow", "scikit-learn", "ipywidgets",
+               "ipykernel", "voila", "jupyterlab"}
+    assert runtime <= set(binder)
+    assert "-e ." in (root / "binder" / "postBuild").read_text()
