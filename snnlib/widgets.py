@@ -11,6 +11,7 @@ pictures already shown are kept.
 
 from __future__ import annotations
 
+import collections
 import errno
 import functools
 import html
@@ -38,7 +39,7 @@ __all__ = [
     "edge_explorer", "LIF_TAU_RANGE", "LIF_THRESHOLD_RANGE", "LIF_CURRENT_RANGE", "TAU_RANGE",
     "THRESHOLD_RANGE", "UPLOAD_PLACEHOLDER", "PATH_PLACEHOLDER", "fast_edges", "extractor_default", "lab_values",
     "level_options", "shown_path", "DISPLAY_PERCENTILE", "DISPLAY_GAMMA", "D2D_RANGE", "STUCK_RANGE",
-    "READ_NOISE_RANGE", "LEVEL_CHOICES", "LAB_OPTIONS", "ENCODING_LABELS", "FAST_PATH_BYTES",
+    "READ_NOISE_RANGE", "LEVEL_CHOICES", "LAB_OPTIONS", "ENCODING_LABELS", "FAST_PATH_BYTES", "RECENT_MAPS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -368,11 +369,28 @@ def render_edges(extractor: Any, tau: float, threshold: float) -> tuple[bytes, s
     """
     from snnlib.images import display_scale
 
+    try:
+        recent = _RECENT.setdefault(extractor, collections.OrderedDict())
+    except TypeError:  # not weak-referenceable: no memory of recent maps
+        recent = collections.OrderedDict()
+    key = (tau, threshold)
+    if key in recent:  # a slider moved back to a position it just showed
+        recent.move_to_end(key)
+        return recent[key]
     edges, output_spikes = fast_edges(extractor, tau, threshold)
     shown, note = display_scale(edges, percentile=DISPLAY_PERCENTILE, gamma=DISPLAY_GAMMA)
     status = (f"τ = {tau:g} ms, θ = {threshold:g}: {output_spikes:,} LIF spikes "
               f"from {extractor.input_spikes:,} input spikes · {_chip_text(extractor)} · {note}")
-    return edges_png(shown), status
+    view = recent[key] = (edges_png(shown), status)
+    while len(recent) > RECENT_MAPS:
+        recent.popitem(last=False)
+    return view
+
+
+#: How many recent (τ, θ) maps :func:`render_edges` keeps per extractor (PNG bytes, ~60 kB each), so
+#: that a slider wiggled back and forth shows them again without re-running the neurons.
+RECENT_MAPS = 64
+_RECENT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _chip_text(extractor: Any) -> str:

@@ -567,3 +567,20 @@ def test_the_binder_environment_pins_what_requirements_txt_pins():
                "ipykernel", "voila", "jupyterlab"}
     assert runtime <= set(binder)
     assert "-e ." in (root / "binder" / "postBuild").read_text()
+
+
+def test_render_edges_remembers_recent_maps(monkeypatch):
+    ex = EdgeExtractor(synthetic_shapes(32, noise=0.1)[0], steps=8)
+    calls = []
+    real = widgets.fast_edges
+    monkeypatch.setattr(widgets, "fast_edges", lambda *a: calls.append(a) or real(*a))
+    first = render_edges(ex, 5.0, 0.5)
+    assert render_edges(ex, 6.0, 0.5) != first and render_edges(ex, 5.0, 0.5) == first
+    assert len(calls) == 2  # the way back was remembered
+    monkeypatch.setattr(widgets, "RECENT_MAPS", 1)
+    render_edges(ex, 7.0, 0.5)
+    render_edges(ex, 5.0, 0.5)
+    assert len(calls) == 4  # only the last map is kept now
+    other = EdgeExtractor(synthetic_shapes(32, noise=0.1)[0], steps=8, device="ideal")
+    render_edges(other, 5.0, 0.5)
+    assert len(calls) == 5  # per extractor: a rebuilt chip is never shown from memory
