@@ -273,10 +273,10 @@ def on_off_lif(currents: Any, *, tau: float = 5.0, threshold: float = 0.5, reset
     return counts.numpy(), edges.numpy(), int(total.numpy())
 
 
-def encode_image(image: Any, steps: int, encoding: str = "rate", *, max_rate: float = 1.0,
+def encode_image(image: Any, steps: int, encoding: str = DEFAULT_ENCODING, *, max_rate: float = 1.0,
                  seed: int = 0) -> tf.Tensor:
     """Stage 2: spikes ``[T, H, W]`` (uint8 0/1) of an image in [0, 1] with one of :data:`ENCODINGS`
-    (``"rate"`` Bernoulli, seeded; ``"deterministic"`` sigma-delta; ``"latency"``), through
+    (``"deterministic"`` sigma-delta, the default; ``"rate"`` Bernoulli, seeded; ``"latency"``), through
     :func:`snnlib.encoders.encode`. ``max_rate`` is the spike probability per step of a white pixel."""
     _checks.one_of("encoding", encoding, ENCODINGS)
     code = encoders.resolve_code(encoding)
