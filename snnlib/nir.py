@@ -580,6 +580,8 @@ def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse",
             scale, _ = _scale_arrays(inner, shape, nir_shape)
             if perm is not None:
                 raise ValueError(f"to_nir: layer {name!r} scales a flattened map; scale before flattening")
+            if scale.ndim == 3 and np.all(scale == scale[:, :1, :1]):  # one factor per channel: (C,)
+                scale = scale[:, 0, 0].copy()
             add(name, nir.Scale(scale=scale.astype(np.float32), metadata={"snnlib_layer": "ScaleShift"}))
         elif _neuron_cell(layer) is not None or (
                 isinstance(inner, keras.layers.Reshape) and nxt is not None and _neuron_cell(nxt) is not None
