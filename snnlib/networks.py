@@ -46,6 +46,13 @@ class OnOff(keras.layers.Layer):
         return (*tuple(input_shape[:-1]), None if input_shape[-1] is None else 2 * input_shape[-1])
 
 
+def _extractor(extractor: Any) -> None:
+    from snnlib.edges import EdgeExtractor
+
+    if not isinstance(extractor, EdgeExtractor):
+        raise ValueError(f"extractor must be a snnlib.edges.EdgeExtractor, got {type(extractor).__name__}")
+
+
 def edge_network(extractor: Any, *, tau: float = 5.0, threshold: float = 0.5, dt: float = 1.0) -> keras.Model:
     """The network of ``extractor`` (an :class:`~snnlib.edges.EdgeExtractor`) as a ``keras.Model``.
 
@@ -56,10 +63,7 @@ def edge_network(extractor: Any, *, tau: float = 5.0, threshold: float = 0.5, dt
     an extractor built with either is refused. Input: :func:`edge_network_input`; output: spikes
     ``[batch, T, H, W, 2C]`` (ON of each kernel channel, then OFF).
     """
-    from snnlib.edges import EdgeExtractor
-
-    if not isinstance(extractor, EdgeExtractor):
-        raise ValueError(f"extractor must be a snnlib.edges.EdgeExtractor, got {type(extractor).__name__}")
+    _extractor(extractor)
     xb = extractor.crossbar
     if xb.read_noise or xb.adc_bits is not None:
         raise ValueError("edge_network models the programmed chip only: build the EdgeExtractor without "
@@ -94,6 +98,7 @@ def edge_network_input(extractor: Any) -> np.ndarray:
     each side (NumPy ``reflect`` = TensorFlow ``REFLECT``): ``[1, T, H + 2r, W + 2r, 1]`` float32 0/1."""
     from snnlib.edges import encode_image
 
+    _extractor(extractor)
     spikes = encode_image(extractor.image, extractor.steps, extractor.encoding, max_rate=extractor.max_rate,
                           seed=extractor.seed).numpy()
     r = extractor.kernel_weights.shape[0] // 2
@@ -104,10 +109,14 @@ def edge_network_input(extractor: Any) -> np.ndarray:
 def edge_map_from_spikes(spikes: Any) -> np.ndarray:
     """The digital read-out after the spiking layer: spikes ``[T, H, W, 2C]`` (or ``[1, T, …]``) → counts →
     ON + OFF per channel → L2 norm over the channels → divided by its maximum: the edge map [H, W]."""
+    from snnlib import _checks
     from snnlib.edges import _combine
 
-    s = np.asarray(spikes, np.float32)
-    s = s[0] if s.ndim == 5 else s
-    if s.ndim != 4 or s.shape[-1] % 2:
-        raise ValueError(f"spikes must be [T, H, W, 2C] (ON then OFF neurons), got shape {s.shape}")
+    s = _checks.finite_array("spikes", spikes, ndim=(4, 5), lo=0.0)
+    if s.ndim == 5 and s.shape[0] != 1:
+        raise ValueError(f"spikes must be [T, H, W, 2C] or one batch [1, T, H, W, 2C], got shape {s.shape}; "
+                         "pass one image's spikes, spikes[i]")
+    s = (s[0] if s.ndim == 5 else s).astype(np.float32)
+    if s.shape[-1] == 0 or s.shape[-1] % 2:
+        raise ValueError(f"spikes must be [T, H, W, 2C] (ON then OFF neurons, C >= 1), got shape {s.shape}")
     return _combine(tf.constant(s.sum(axis=0))).numpy()

@@ -108,6 +108,7 @@ import keras
 import nir
 import numpy as np
 
+from snnlib import _checks
 from snnlib._quiet import tf
 from snnlib.crossbar import CrossbarConv2D, CrossbarDense
 from snnlib.networks import OnOff
@@ -118,6 +119,13 @@ __all__ = ["to_nir", "from_nir", "IFCell", "LICell", "CubaLIFCell", "ScaleShift"
 
 #: The graph-metadata key :func:`to_nir` writes for a time-mean readout it left out of the graph.
 READOUT_KEY = "snnlib_readout"
+
+#: Most values one step of a network may hold on import (the input, and after every node): 1e7 neurons
+#: or map values keep each per-neuron parameter array at 80 MB.
+MAX_UNITS = 10_000_000
+
+#: Graph-metadata keys :func:`to_nir` writes itself (a user's ``metadata`` may not replace them).
+RESERVED_METADATA = ("exporter", "dt_ms", "tau_unit", "layout", READOUT_KEY, "readout_layer")
 
 #: Node types :func:`from_nir` builds.
 SUPPORTED_NODES = ("Input", "Output", "Affine", "Linear", "Scale", "Conv2d", "Flatten", "SumPool2d",
@@ -464,12 +472,20 @@ def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse",
     float or bool values). Conventions and the supported layers: the module docstring. Nodes are named
     after the Keras layers, plus ``"input"`` and ``"output"``.
     """
-    dt = float(dt)
-    if not (dt > 0 and math.isfinite(dt)):
-        raise ValueError(f"dt must be a positive time step in ms, got {dt!r}")
-    if readout not in ("refuse", "metadata"):
-        raise ValueError(f"readout must be 'refuse' or 'metadata', got {readout!r}")
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
+    dt = _checks.positive("dt", dt, unit="ms")
+    readout = _checks.one_of("readout", readout, ("refuse", "metadata"))
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ValueError(f"metadata must be a dict of str → str/int/float/bool, got {type(metadata).__name__}")
+    clash = sorted(set(map(str, metadata or {})) & set(RESERVED_METADATA))
+    if clash:
+        raise ValueError(f"metadata may not set {clash}: to_nir writes those keys itself; use other names")
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"to_nir takes a keras.Model, got {type(model).__name__}")
+    try:
+        inputs, outputs = model.inputs, model.outputs
+    except (AttributeError, ValueError):
+        raise ValueError("to_nir: the model has no defined input yet; build it with keras.Input(...)") from None
+    if not inputs or not outputs or len(inputs) != 1 or len(outputs) != 1:
         raise ValueError("to_nir: the model must have one input and one output")
     in_shape = tuple(model.inputs[0].shape[2:])
     if len(in_shape) not in (1, 3) or any(n is None for n in in_shape):
@@ -491,6 +507,9 @@ def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse",
             raise ValueError(f"to_nir: layer {layer.name!r} does not take the previous layer's output; "
                              "only chains export")
         previous = layer.output
+    if previous is not model.outputs[0]:
+        raise ValueError("to_nir: the model's output is not the end of its chain of layers (a layer used twice?); "
+                         "only chains export")
     pending_pad: tuple[int, int] | None = None  # a ZeroPadding2D waiting for the convolution or pooling after it
     pending_pre: tuple[str, ScaleShift] | None = None  # a ScaleShift with a shift, waiting for its neuron
     i = 0
@@ -643,8 +662,19 @@ def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse",
         raise ValueError("to_nir: the model ends with a padding or a shift that nothing after it takes")
     nodes["output"] = nir.Output(output_type=np.array(nir_shape(shape)))
     order.append("output")
+    for name in order:
+        _check_finite(nodes[name], f"to_nir: layer {name!r}")
     edges = list(zip(order[:-1], order[1:]))
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=graph_meta, type_check=False)
+
+
+def _check_finite(node: Any, where: str) -> None:
+    """Refuse a node whose numbers (weights, τ, thresholds …) hold NaN or ±inf."""
+    for key, value in vars(node).items():
+        if isinstance(value, (np.ndarray, np.generic, float, int)) and not isinstance(value, (bool, np.bool_)):
+            a = np.asarray(value)
+            if np.issubdtype(a.dtype, np.number) and not np.all(np.isfinite(a)):
+                raise ValueError(f"{where} ({type(node).__name__}) has NaN or infinite values in {key!r}")
 
 
 # ----------------------------------------------------------------------------- import
@@ -696,20 +726,45 @@ def _hwc(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return (a.transpose(1, 2, 0) if a.ndim == 3 else a).ravel()
 
 
-def _pair(v: Any, name: str, what: str) -> tuple[int, int]:
-    a = np.atleast_1d(np.asarray(v)).astype(np.int64).ravel()
-    if a.size == 1:
-        a = np.repeat(a, 2)
-    if a.size != 2:
-        raise ValueError(f"from_nir: node {name!r} has {what} {v!r}; expected one or two integers")
-    return int(a[0]), int(a[1])
+def _pair(v: Any, name: str, what: str, minimum: int = 0) -> tuple[int, int]:
+    try:
+        f = np.atleast_1d(np.asarray(v, np.float64)).ravel()
+    except (TypeError, ValueError):
+        f = np.array([np.nan])
+    if f.size == 1:
+        f = np.repeat(f, 2)
+    if f.size != 2 or not np.all(np.isfinite(f)) or np.any(f != np.round(f)) or np.any(f < minimum) \
+            or np.any(f > MAX_UNITS):
+        raise ValueError(f"from_nir: node {name!r} has {what} {v!r}; expected one or two integers >= {minimum}")
+    return int(f[0]), int(f[1])
+
+
+def _check_units(name: str, shape: tuple[int, ...]) -> None:
+    if int(np.prod(shape, dtype=np.float64)) > MAX_UNITS:
+        raise ValueError(f"from_nir: node {name!r} makes a step of shape {shape}, more than {MAX_UNITS:.0e} values; "
+                         "snnlib does not build networks that large")
+
+
+def _out_size(n: int, k: int, s: int, p: int, d: int, name: str) -> int:
+    """The output length of a valid convolution or pooling (``p`` zeros each side), or raise if none is left."""
+    out = (n + 2 * p - d * (k - 1) - 1) // s + 1
+    if out < 1:
+        raise ValueError(f"from_nir: node {name!r} has a kernel ({k}, dilation {d}) larger than its padded input ({n} + 2·{p})")
+    return out
+
+
+#: The per-neuron fields of each neuron node type.
+_NEURON_FIELDS = {"LIF": ("tau", "r", "v_leak", "v_threshold", "v_reset"), "IF": ("r", "v_threshold", "v_reset"),
+                  "LI": ("tau", "r", "v_leak"),
+                  "CubaLIF": ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in")}
 
 
 def _neuron_shape(node: Any, name: str, shape: tuple[int, ...], field: str) -> tuple[int, ...]:
-    own = tuple(np.shape(getattr(node, field)))
-    if own not in ((), shape):
-        raise ValueError(f"from_nir: node {name!r} ({type(node).__name__}) has parameters of shape {own}, "
-                         f"but its input has shape {shape}")
+    for f in _NEURON_FIELDS.get(type(node).__name__, (field,)):
+        own = tuple(np.shape(getattr(node, f)))
+        if own not in ((), shape):
+            raise ValueError(f"from_nir: node {name!r} ({type(node).__name__}) has {f} of shape {own}, "
+                             f"but its input has shape {shape}")
     return shape
 
 
@@ -788,9 +843,7 @@ def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -
     docstring; anything else, a branch or a shape that does not chain is one ``ValueError`` naming the
     node. Layers are named after the nodes.
     """
-    dt = float(dt)
-    if not (dt > 0 and math.isfinite(dt)):
-        raise ValueError(f"dt must be a positive time step in ms, got {dt!r}")
+    dt = _checks.positive("dt", dt, unit="ms")
     if integration is not None:
         integration = _integration(integration)
     if isinstance(graph_or_path, (str, os.PathLike)):
@@ -798,7 +851,9 @@ def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -
         # non-square kernel, and would refuse a correct graph)
         try:
             graph = nir.read(graph_or_path, type_check=False)
-        except (OSError, KeyError, ValueError, TypeError) as err:  # missing, not HDF5, not a NIR graph
+        except (OSError, KeyError, ValueError, TypeError, AssertionError, AttributeError, IndexError,
+                ArithmeticError) as err:  # missing, not HDF5, not a NIR graph (nir.read asserts on unknown
+            # types; a Conv2d of stride 0 divides by zero while nir builds it)
             reason = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise ValueError(f"from_nir: cannot read {os.fspath(graph_or_path)!r} as a NIR graph ({reason}); "
                              "give a file written by nir.write") from None
@@ -812,10 +867,15 @@ def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -
         if kind not in SUPPORTED_NODES:
             raise ValueError(f"from_nir: node {name!r} is a {kind}, which snnlib does not load "
                              f"(it loads {', '.join(SUPPORTED_NODES)})")
+        _check_finite(graph.nodes[name], f"from_nir: node {name!r}")
     first = graph.nodes[order[0]]
-    shape = tuple(int(n) for n in np.asarray(first.input_type["input"]).ravel())
-    if len(shape) not in (1, 3):
-        raise ValueError(f"from_nir: node {order[0]!r} (Input) has shape {shape}; expected (n,) or (C, H, W)")
+    types = list((first.input_type or {}).values())
+    raw = np.asarray(types[0] if types else [], np.float64).ravel()
+    if len(raw) not in (1, 3) or np.any(raw < 1) or np.any(raw != np.round(raw)):
+        raise ValueError(f"from_nir: node {order[0]!r} (Input) has shape {tuple(raw.tolist())}; expected (n,) or "
+                         "(C, H, W) of whole numbers >= 1")
+    shape = tuple(int(n) for n in raw.tolist())
+    _check_units(order[0], shape)
     inputs = keras.Input((None, *_keras_shape(shape)), name=order[0])
     x = inputs
     per_neuron: list[tuple[LIF, Any]] = []
@@ -828,6 +888,9 @@ def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -
             if w.ndim != 2 or shape != (w.shape[1],):
                 raise ValueError(f"from_nir: node {name!r} ({kind}) has weight {w.shape} (out, in), but its input "
                                  f"has shape {shape}; it takes a vector of {w.shape[1] if w.ndim == 2 else '?'}")
+            if kind == "Affine" and np.size(node.bias) != w.shape[0]:
+                raise ValueError(f"from_nir: node {name!r} (Affine) has {w.shape[0]} outputs but a bias of shape "
+                                 f"{np.shape(node.bias)}")
             dense = keras.layers.Dense(w.shape[0], use_bias=kind == "Affine", name=name)
             x = dense(x)
             dense.set_weights([w.T] + ([np.asarray(node.bias, np.float32).reshape(-1)] if kind == "Affine" else []))
@@ -846,17 +909,33 @@ def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -
             if w.ndim != 4 or len(shape) != 3 or shape[0] != w.shape[1] * int(node.groups):
                 raise ValueError(f"from_nir: node {name!r} (Conv2d) has weight {w.shape} (C_out, C_in, kH, kW), "
                                  f"but its input has shape {shape} (C, H, W)")
+            if int(node.groups) < 1 or w.shape[0] % int(node.groups):
+                raise ValueError(f"from_nir: node {name!r} (Conv2d) has groups = {node.groups!r}; it must be >= 1 and "
+                                 f"divide its {w.shape[0]} output channels")
+            if np.size(node.bias) != w.shape[0]:
+                raise ValueError(f"from_nir: node {name!r} (Conv2d) has {w.shape[0]} output channels but a bias of "
+                                 f"shape {np.shape(node.bias)}")
             padding = _s(node.padding)
+            stride = _pair(node.stride, name, "stride", minimum=1)
+            dilation = _pair(node.dilation, name, "dilation", minimum=1)
             if isinstance(padding, str):
-                pad = padding
+                if padding not in ("same", "valid"):
+                    raise ValueError(f"from_nir: node {name!r} (Conv2d) has padding {padding!r}; "
+                                     "expected 'same', 'valid' or integers")
+                pad, (ph, pw) = padding, (0, 0)
             else:
-                ph, pw = _pair(padding, name, "padding")
-                if ph or pw:
-                    x = td(keras.layers.ZeroPadding2D(((ph, ph), (pw, pw))), n=f"{name}_pad")(x)
-                pad = "valid"
-            stride, dilation = _pair(node.stride, name, "stride"), _pair(node.dilation, name, "dilation")
+                (ph, pw), pad = _pair(padding, name, "padding"), "valid"
             if pad == "same" and stride != (1, 1):
                 raise ValueError(f"from_nir: node {name!r} (Conv2d) has padding 'same' with stride {stride}")
+            if pad == "valid":
+                out_hw = [_out_size(n, k, s, p, d, name)
+                          for n, k, s, p, d in zip(shape[1:], w.shape[2:], stride, (ph, pw), dilation)]
+                _check_units(name, (shape[0], shape[1] + 2 * ph, shape[2] + 2 * pw))
+                _check_units(name, (w.shape[0], *out_hw))
+            else:
+                _check_units(name, (w.shape[0], *shape[1:]))
+            if ph or pw:
+                x = td(keras.layers.ZeroPadding2D(((ph, ph), (pw, pw))), n=f"{name}_pad")(x)
             conv = keras.layers.Conv2D(w.shape[0], w.shape[2:], strides=stride, padding=pad, dilation_rate=dilation,
                                        groups=int(node.groups), name=f"{name}_conv")
             x = td(conv)(x)
@@ -877,8 +956,12 @@ def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -
         elif kind in ("SumPool2d", "AvgPool2d"):
             if len(shape) != 3:
                 raise ValueError(f"from_nir: node {name!r} ({kind}) needs a (C, H, W) map, gets {shape}")
-            k, s = _pair(node.kernel_size, name, "kernel_size"), _pair(node.stride, name, "stride")
+            k = _pair(node.kernel_size, name, "kernel_size", minimum=1)
+            s = _pair(node.stride, name, "stride", minimum=1)
             ph, pw = _pair(node.padding, name, "padding")
+            for n, kk, ss, p in zip(shape[1:], k, s, (ph, pw)):
+                _out_size(n, kk, ss, p, 1, name)
+            _check_units(name, (shape[0], shape[1] + 2 * ph, shape[2] + 2 * pw))
             if ph or pw:
                 x = td(keras.layers.ZeroPadding2D(((ph, ph), (pw, pw))), n=f"{name}_pad")(x)
             pool = (SumPool2D(k, s, name=f"{name}_pool") if kind == "SumPool2d"

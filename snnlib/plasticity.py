@@ -59,6 +59,18 @@ __all__ = ["STDPParams", "stdp_window", "trace_step", "stdp_demand", "stochastic
 #: How :class:`MemristiveSynapses` turns a fractional pulse demand into whole pulses.
 UPDATES = ("stochastic", "accumulate")
 
+#: Most synapses × devices an array (or a demand matrix) may hold: 1e7 float64 values are 80 MB each.
+MAX_SYNAPSES = 10_000_000
+#: Most values ``on_off_patches`` returns (count × 2·size²): 1e8 float64 values are 800 MB.
+MAX_PATCH_VALUES = 100_000_000
+#: Most device updates ``device_window`` simulates (len(delta_t) × pairings × devices; about a minute).
+MAX_WINDOW_UPDATES = 1_000_000_000
+#: Largest DoG σ (px) accepted: the filters' support is a few σ.
+MAX_SIGMA = 50.0
+#: Largest |demand| (pulses per synapse and event) ``MemristiveSynapses.apply`` accepts (far beyond any
+#: device's range, and within the exact integers of float64).
+MAX_DEMAND = 1e12
+
 #: Time constants (ms) of exponential fits to the Bi & Poo (1998) window (Bi & Poo, Annu. Rev. Neurosci. 2001).
 BI_POO = {"tau_plus": 16.8, "tau_minus": 33.7}
 
@@ -84,6 +96,16 @@ class STDPParams:
             _checks.positive(name, getattr(p, name), unit="ms", maximum=1e9)
         return cls(**{k: float(getattr(p, k)) for k in ("a_plus", "a_minus", "tau_plus", "tau_minus", "dt")})
 
+    @classmethod
+    def check(cls, params: Any) -> STDPParams:
+        """``params`` validated (None → the defaults): the public functions' boundary check."""
+        if params is None:
+            return cls()
+        if not isinstance(params, cls):
+            raise ValueError(f"params must be an STDPParams (e.g. STDPParams.make(a_plus=1.0)), "
+                             f"got {type(params).__name__}")
+        return cls.make(**{k: getattr(params, k) for k in ("a_plus", "a_minus", "tau_plus", "tau_minus", "dt")})
+
     @property
     def decays(self) -> tuple[float, float]:
         """Per-step trace decays ``(e^(−dt/τ₊), e^(−dt/τ₋))``."""
@@ -93,37 +115,62 @@ class STDPParams:
 def stdp_window(delta_t: Any, params: STDPParams | None = None) -> np.ndarray:
     """The rule's window: pulses asked by one pairing at ``delta_t = t_post − t_pre`` (ms), see the module
     docstring (``Δt ≥ 0``: ``+A₊e^(−Δt/τ₊)``; ``Δt < 0``: ``−A₋e^(Δt/τ₋)``)."""
-    p = params or STDPParams()
+    p = STDPParams.check(params)
     d = _checks.finite_array("delta_t", delta_t)
+    return _window(d, p)
+
+
+def _window(d: np.ndarray, p: STDPParams) -> np.ndarray:
     return np.where(d >= 0, p.a_plus * np.exp(-np.abs(d) / p.tau_plus), -p.a_minus * np.exp(-np.abs(d) / p.tau_minus))
 
 
 def trace_step(trace: np.ndarray, spikes: np.ndarray, decay: float) -> np.ndarray:
     """One step of an STDP trace: ``x ← x·decay + s`` (``s`` the 0/1 spikes of this step)."""
+    decay = _checks.in_range("decay", decay, 0.0, 1.0)
+    trace = _checks.finite_array("trace", trace)
+    spikes = _checks.finite_array("spikes", spikes, lo=0.0, hi=1.0)
+    if spikes.shape != trace.shape:
+        raise ValueError(f"spikes must have the trace's shape {trace.shape}, got {spikes.shape}")
+    return _trace_step(trace, spikes, decay)
+
+
+def _trace_step(trace: np.ndarray, spikes: np.ndarray, decay: float) -> np.ndarray:
     return trace * decay + spikes
 
 
 def stdp_demand(pre: Any, post: Any, params: STDPParams | None = None) -> np.ndarray:
     """Pulses asked of every synapse by spike trains ``pre`` [T, n_in] and ``post`` [T, n_out] (0/1),
     all pairs, by the trace rule of the module docstring; returns ``[n_in, n_out]`` (float: + LTP, − LTD)."""
-    p = params or STDPParams()
+    p = STDPParams.check(params)
     pre = _checks.finite_array("pre", pre, ndim=2, lo=0.0, hi=1.0)
     post = _checks.finite_array("post", post, ndim=2, lo=0.0, hi=1.0)
     if len(pre) != len(post):
         raise ValueError(f"pre and post must have the same number of steps, got {len(pre)} and {len(post)}")
+    if pre.shape[1] * post.shape[1] > MAX_SYNAPSES:
+        raise ValueError(f"pre [T, {pre.shape[1]}] and post [T, {post.shape[1]}] ask for a demand of "
+                         f"{pre.shape[1] * post.shape[1]:.3g} synapses, more than {MAX_SYNAPSES:.0e}; use fewer "
+                         "inputs or outputs")
     d_plus, d_minus = p.decays
     x, y = np.zeros(pre.shape[1]), np.zeros(post.shape[1])
     demand = np.zeros((pre.shape[1], post.shape[1]))
     for s_pre, s_post in zip(pre, post):
-        x = trace_step(x, s_pre, d_plus)
+        x = _trace_step(x, s_pre, d_plus)
         demand -= p.a_minus * np.outer(s_pre, y * d_minus)  # pre after post (y before this step's spikes)
-        y = trace_step(y, s_post, d_minus)
+        y = _trace_step(y, s_post, d_minus)
         demand += p.a_plus * np.outer(x, s_post)  # post after (or with) pre
     return demand
 
 
 def stochastic_round(x: Any, rng: np.random.Generator) -> np.ndarray:
     """Whole numbers with expectation ``x``: ``⌊x⌋ + [u < x − ⌊x⌋]``, ``u`` uniform from ``rng``."""
+    x = _checks.finite_array("x", x, lo=-MAX_DEMAND, hi=MAX_DEMAND)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+                         f"got {type(rng).__name__}")
+    return _stochastic_round(x, rng)
+
+
+def _stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     x = np.asarray(x, np.float64)
     low = np.floor(x)
     return (low + (rng.random(x.shape) < x - low)).astype(np.int64)
@@ -167,6 +214,9 @@ class MemristiveSynapses:
         self.n_in = _checks.positive_int("n_in", n_in, maximum=100_000)
         self.n_out = _checks.positive_int("n_out", n_out, maximum=10_000)
         self.devices = _checks.positive_int("devices", devices, maximum=64)
+        if self.devices * self.n_in * self.n_out > MAX_SYNAPSES:
+            raise ValueError(f"devices × n_in × n_out = {self.devices} × {self.n_in} × {self.n_out} devices is more "
+                             f"than {MAX_SYNAPSES:.0e}; use fewer inputs, outputs or devices per synapse")
         self.d2d_sigma = _checks.non_negative("d2d_sigma", d2d_sigma, maximum=3.0)
         self.stuck_off_rate = _checks.in_range("stuck_off_rate", stuck_off_rate, 0.0, 1.0)
         self.stuck_on_rate = _checks.in_range("stuck_on_rate", stuck_on_rate, 0.0, 1.0)
@@ -205,13 +255,24 @@ class MemristiveSynapses:
         event's device of every synapse with :func:`~snnlib.memristor.program_pulses` (the device's LTP/LTD
         curves and c2c noise). Stuck devices take pulses but do not change what they read. Returns the
         pulse counts ``[n_in, n_out]``."""
+        d = _checks.finite_array("demand", demand, lo=-MAX_DEMAND, hi=MAX_DEMAND)
+        try:
+            fits = np.broadcast_shapes(d.shape, (self.n_in, self.n_out)) == (self.n_in, self.n_out)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"demand must be [n_in, n_out] = [{self.n_in}, {self.n_out}] pulses per synapse, "
+                             f"got shape {d.shape}")
+        return self._apply(np.broadcast_to(d, (self.n_in, self.n_out)))
+
+    def _apply(self, demand: np.ndarray) -> np.ndarray:
         ask = np.asarray(demand, np.float64) * self.devices
         if self.update == "accumulate":
             self.residual = self.residual + ask
             n = np.trunc(self.residual).astype(np.int64)
             self.residual -= n
         else:
-            n = stochastic_round(ask, self.rng)
+            n = _stochastic_round(ask, self.rng)
         k = self.writes % self.devices
         self.writes += 1
         if np.any(n):
@@ -232,22 +293,25 @@ def device_window(device: Any, delta_t: Any, *, pairings: int = 60, params: STDP
     :func:`stdp_window` pulses, stochastically rounded and applied through the device's curves and
     c2c noise. Returns ``Δw`` in units of the full weight range (G_max − G_min), one per ``delta_t``.
     """
-    p = params or STDPParams()
+    p = STDPParams.check(params)
     d = get_device(device)
     p_max = _pulse_limit(d, p_max)
     pairings = _checks.positive_int("pairings", pairings, maximum=10_000)
     devices = _checks.positive_int("devices", devices, maximum=100_000)
     start = _checks.in_range("start", start, 0.0, 1.0)
-    dts = np.atleast_1d(_checks.finite_array("delta_t", delta_t))
+    dts = np.atleast_1d(_checks.finite_array("delta_t", delta_t, ndim=(0, 1)))
+    if len(dts) * pairings * devices > MAX_WINDOW_UPDATES:
+        raise ValueError(f"len(delta_t) × pairings × devices = {len(dts)} × {pairings} × {devices} updates is more "
+                         f"than {MAX_WINDOW_UPDATES:.0e} (minutes of work); use fewer lags, pairings or devices")
     c2c = d.c2c_sigma if c2c_sigma is None else _checks.non_negative("c2c_sigma", c2c_sigma)
     rng = np.random.default_rng(_checks.seed_value("seed", seed))
     g0 = pulse_conductance(np.full(devices, start * p_max), g_min=d.g_min, g_max=d.g_max, p_max=p_max, nl=d.nl_ltp)
     out = np.empty(len(dts))
     for j, dt_pair in enumerate(dts):
         g = g0.copy()
-        ask = float(stdp_window(dt_pair, p))
+        ask = float(_window(dt_pair, p))
         for _ in range(pairings):
-            n = stochastic_round(np.full(devices, ask), rng)
+            n = _stochastic_round(np.full(devices, ask), rng)
             g = program_pulses(g, n, g_min=d.g_min, g_max=d.g_max, p_max=p_max, nl_ltp=d.nl_ltp,
                                nl_ltd=d.nl_ltd, c2c_sigma=c2c, seed=rng)
         out[j] = float(np.mean(g - g0)) / (d.g_max - d.g_min)
@@ -269,6 +333,10 @@ def on_off_patches(image: Any, *, size: int = 7, count: int = 2000, sigma_center
     img = _checks.finite_array("image", image, ndim=2)
     size = _checks.positive_int("size", size, minimum=3, maximum=31)
     count = _checks.positive_int("count", count, maximum=1_000_000)
+    if count * 2 * size * size > MAX_PATCH_VALUES:
+        raise ValueError(f"count × 2·size² = {count} × {2 * size * size} values is more than {MAX_PATCH_VALUES:.0e}; "
+                         "draw fewer or smaller patches")
+    sigma_center, sigma_surround = _dog_sigmas(sigma_center, sigma_surround)
     if min(img.shape) < size:
         raise ValueError(f"the image ({img.shape[1]}×{img.shape[0]} px) is smaller than one {size}×{size} patch")
     rng = np.random.default_rng(_checks.seed_value("seed", seed))
@@ -285,6 +353,15 @@ def on_off_patches(image: Any, *, size: int = 7, count: int = 2000, sigma_center
     windows = np.stack([d[y:y + size, x:x + size] for y, x in zip(ys, xs)])
     on, off = np.clip(windows, 0, 1), np.clip(-windows, 0, 1)
     return np.concatenate([on.reshape(count, -1), off.reshape(count, -1)], axis=1)
+
+
+def _dog_sigmas(sigma_center: Any, sigma_surround: Any) -> tuple[float, float]:
+    c = _checks.positive("sigma_center", sigma_center, unit="px", maximum=MAX_SIGMA)
+    s = _checks.positive("sigma_surround", sigma_surround, unit="px", maximum=MAX_SIGMA)
+    if c >= s:
+        raise ValueError(f"sigma_center ({c:g} px) must be smaller than sigma_surround ({s:g} px): a narrow centre "
+                         "minus a wide surround")
+    return c, s
 
 
 # ----------------------------------------------------------------------------- the network
@@ -335,7 +412,9 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
     same fields.
     """
     x = _checks.finite_array("patches", patches, ndim=2, lo=0.0, hi=1.0)
-    p = params or STDPParams()
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"patches must hold at least one patch of at least one input, got shape {x.shape}")
+    p = STDPParams.check(params)
     neurons = _checks.positive_int("neurons", neurons, maximum=1024)
     steps = _checks.positive_int("steps", steps, maximum=1000)
     tau = _checks.positive("tau", tau, unit="ms")
@@ -346,6 +425,7 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
     snapshots = _checks.positive_int("snapshots", snapshots, maximum=100)
     scaling = _checks.non_negative("scaling", scaling, maximum=100.0)
     target = _checks.in_range("target", target, 0.0, 1.0)
+    report_window = _checks.positive_int("report_window", report_window)
     seed = _checks.seed_value("seed", seed)
     syn = MemristiveSynapses(x.shape[1], neurons, device=device, p_max=p_max, d2d_sigma=d2d_sigma,
                              stuck_off_rate=stuck_off_rate, stuck_on_rate=stuck_on_rate, c2c_sigma=c2c_sigma,
@@ -378,14 +458,14 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
                 fired[j] += 1
                 adapt[j] += theta_plus
                 v[:] = 0.0  # lateral inhibition: the winner resets everyone
-            xt = trace_step(xt, s, d_plus)
+            xt = _trace_step(xt, s, d_plus)
             if s.any():
                 demand -= p.a_minus * np.outer(s, yt * d_minus)
-            yt = trace_step(yt, post, d_minus)
+            yt = _trace_step(yt, post, d_minus)
             if post.any():
                 demand += p.a_plus * np.outer(xt, post)
         demand -= scaling * syn.p_max * (w.mean(axis=0) - target)  # synaptic scaling, per neuron
-        syn.apply(demand)
+        syn._apply(demand)
         adapt *= relax
         wins += fired
         recent[n % len(recent)] = fired
@@ -403,6 +483,7 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
 def receptive_fields(weights: Any, size: int) -> np.ndarray:
     """ON − OFF weights as signed filters ``[size, size, N]`` (what each neuron prefers on the DoG image)."""
     w = _checks.finite_array("weights", weights, ndim=2)
+    size = _checks.positive_int("size", size, maximum=1000)
     k2 = size * size
     if w.shape[0] != 2 * k2:
         raise ValueError(f"weights must have 2·size² = {2 * k2} rows (ON then OFF), got {w.shape[0]}")
@@ -413,9 +494,12 @@ def orientation_tuning(filters: Any, *, angles: int = 12, period: float | None =
     """Responses of each filter ``[k, k, N]`` to sinusoidal gratings at ``angles`` orientations in [0°, 180°)
     (spatial period ``period`` px, default ``k``): the amplitude over phase, ``|Σ f·e^{i·2π(x cos θ + y sin θ)/λ}|``.
     Returns ``(angles_rad [angles], responses [angles, N])``."""
-    f = _checks.finite_array("filters", filters)
-    f = f[..., None] if f.ndim == 2 else f
+    f = _filters(filters)
     k = f.shape[0]
+    angles = _checks.positive_int("angles", angles, minimum=2, maximum=3600)
+    if angles * k * k > MAX_SYNAPSES:
+        raise ValueError(f"angles × k² = {angles} × {k * k} grating values is more than {MAX_SYNAPSES:.0e}; "
+                         "use fewer angles")
     lam = float(k if period is None else _checks.positive("period", period))
     theta = np.arange(angles) * np.pi / angles
     yy, xx = np.mgrid[0:k, 0:k] - (k - 1) / 2.0
@@ -423,6 +507,15 @@ def orientation_tuning(filters: Any, *, angles: int = 12, period: float | None =
     wave = np.exp(1j * phase)  # [angles, k, k]
     resp = np.abs(np.einsum("aij,ijn->an", wave, f))
     return theta, resp
+
+
+def _filters(filters: Any) -> np.ndarray:
+    """``filters`` as ``[k, k, N]`` (one ``[k, k]`` filter is N = 1), or raise."""
+    f = _checks.finite_array("filters", filters, ndim=(2, 3))
+    f = f[..., None] if f.ndim == 2 else f
+    if f.shape[0] != f.shape[1] or f.shape[0] == 0:
+        raise ValueError(f"filters must be square [k, k, N] (or one [k, k]) with k >= 1, got shape {f.shape}")
+    return f
 
 
 def orientation_selectivity(filters: Any, *, angles: int = 12) -> tuple[np.ndarray, np.ndarray]:
@@ -441,8 +534,7 @@ def oddness(filters: Any) -> np.ndarray:
     """Fraction of each filter's energy ``[k, k, N]`` in its odd (point-antisymmetric) part,
     ``‖f − f_{180°}‖² / (4‖f‖²)``: 1 for an edge detector (+ on one side, − on the other), 0 for an even
     (bar or blob) detector. A step edge is found by odd filters; even ones answer on both sides of it."""
-    f = _checks.finite_array("filters", filters)
-    f = f[..., None] if f.ndim == 2 else f
+    f = _filters(filters)
     num = np.sum((f - f[::-1, ::-1]) ** 2, axis=(0, 1))
     den = 4.0 * np.sum(f**2, axis=(0, 1))
     return np.divide(num, den, out=np.zeros_like(den), where=den > 0)
@@ -460,6 +552,12 @@ def edge_kernels_from_fields(weights: Any, size: int, *, bins: int = 4, radius: 
     """
     fields = receptive_fields(weights, size)
     radius = _checks.positive_int("radius", radius, maximum=15)
+    bins = _checks.positive_int("bins", bins, maximum=180)
+    sigma_center, sigma_surround = _dog_sigmas(sigma_center, sigma_surround)
+    pad = int(math.ceil(3 * sigma_surround))
+    if radius > (size + 2 * pad - 1) // 2:
+        raise ValueError(f"radius {radius} is larger than the field seen through the DoG ({size + 2 * pad} px "
+                         f"across: radius at most {(size + 2 * pad - 1) // 2})")
     osi, pref = orientation_selectivity(fields)
     score = osi * oddness(fields)
     chosen = []
@@ -471,7 +569,6 @@ def edge_kernels_from_fields(weights: Any, size: int, *, bins: int = 4, radius: 
             chosen.append(int(members[np.argmax(score[members])]))
     if not chosen:
         raise ValueError("no receptive field to build kernels from")
-    pad = int(math.ceil(3 * sigma_surround))
     impulse = np.zeros((2 * pad + 1, 2 * pad + 1))
     impulse[pad, pad] = 1.0
     dog = ndimage.gaussian_filter(impulse, sigma_center) - ndimage.gaussian_filter(impulse, sigma_surround)
