@@ -9,7 +9,7 @@ Usage::
 
 Each notebook runs in a fresh kernel of the current Python environment, in its
 own folder, with execution counts 1..n and no timing metadata, and is saved
-with its outputs. The run time of each is printed, so the one-minute budget per
+with its outputs (but no saved widget state). The run time of each is printed, so the one-minute budget per
 notebook can be checked.
 """
 
@@ -35,10 +35,14 @@ def execute(path: Path, timeout: int = 600) -> float:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
+        # no saved widget state: it would hold the explorer's image buffers (MBs of PNG) and whatever path
+        # the kernel resolved; a reader of the committed notebook sees the widget's text output instead
+        store_widget_state=False,
     )
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
     return elapsed
 
