@@ -145,9 +145,19 @@ def _gain(tau_ms: np.ndarray, dt: float, integration: str = "exact") -> np.ndarr
 
 
 def _integration(value: Any) -> str:
-    if value not in ("exact", "euler"):
-        raise ValueError(f"integration must be 'exact' or 'euler', got {value!r}")
-    return value
+    return _checks.one_of("integration", value, ("exact", "euler"))
+
+
+def _per_unit(field: str, values: Any, units: int, dtype: Any = np.float64, *, positive: bool = False,
+              unit: str = "") -> list:
+    """One finite number per neuron (or one for all) as a list of ``units``, or raise naming ``field``."""
+    a = _checks.finite_array(field, values)
+    if a.ndim > 1 or a.size not in (1, units):
+        raise ValueError(f"{field} must be one number or {units} (one per neuron), got shape {a.shape}")
+    if positive and np.any(a <= 0):
+        raise ValueError(f"{field} must be > 0{f' (in {unit})' if unit else ''} for every neuron, "
+                         f"but its minimum is {a.min():.4g}")
+    return np.broadcast_to(a.astype(dtype), (units,)).tolist()
 
 
 def _const(values: Any) -> tf.Tensor:
@@ -163,8 +173,8 @@ class ScaleShift(keras.layers.Layer):
 
     def __init__(self, scale: Any = 1.0, shift: Any = 0.0, neuron_input: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
-        self.scale = np.asarray(scale, np.float32).tolist()
-        self.shift = np.asarray(shift, np.float32).tolist()
+        self.scale = _checks.finite_array("scale", scale).astype(np.float32).tolist()
+        self.shift = _checks.finite_array("shift", shift).astype(np.float32).tolist()
         self.neuron_input = bool(neuron_input)
 
     def call(self, x):
@@ -181,8 +191,8 @@ class SumPool2D(keras.layers.Layer):
 
     def __init__(self, pool_size: Any, strides: Any, **kwargs: Any):
         super().__init__(**kwargs)
-        self.pool_size = tuple(int(k) for k in pool_size)
-        self.strides = tuple(int(s) for s in strides)
+        self.pool_size, self.strides = (_int_pair(name, v) for name, v in (("pool_size", pool_size),
+                                                                           ("strides", strides)))
 
     def call(self, x):
         ones = tf.ones((*self.pool_size, x.shape[-1], 1), x.dtype)
@@ -197,6 +207,16 @@ class SumPool2D(keras.layers.Layer):
         return {**super().get_config(), "pool_size": self.pool_size, "strides": self.strides}
 
 
+def _int_pair(name: str, value: Any) -> tuple[int, int]:
+    try:
+        pair = tuple(_checks.positive_int(name, v) for v in value)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2:
+        raise ValueError(f"{name} must be two integers >= 1 (rows, columns), got {value!r}")
+    return pair
+
+
 class _FixedCell(keras.layers.Layer):
     """A Keras RNN cell of ``units`` neurons with fixed per-neuron parameters (lists, saved in the config)."""
 
@@ -204,7 +224,7 @@ class _FixedCell(keras.layers.Layer):
 
     def __init__(self, units: int, **kwargs: Any):
         super().__init__(**kwargs)
-        self.units = int(units)
+        self.units = _checks.positive_int("units", units, maximum=MAX_UNITS)
         self.state_size = [self.units] * self.n_states
         self.output_size = self.units
 
@@ -222,8 +242,8 @@ class IFCell(_FixedCell):
 
     def __init__(self, units: int, r: Any = 1.0, threshold: Any = 1.0, v_reset: Any = 0.0, **kwargs: Any):
         super().__init__(units, **kwargs)
-        self.r, self.threshold, self.v_reset = (np.broadcast_to(np.asarray(a, np.float32), (self.units,)).tolist()
-                                                for a in (r, threshold, v_reset))
+        self.r, self.threshold, self.v_reset = (_per_unit(name, a, self.units, np.float32) for name, a in
+                                                (("r", r), ("threshold", threshold), ("v_reset", v_reset)))
 
     def call(self, inputs, states):
         v = states[0] + self._p(self.r) * inputs
@@ -244,9 +264,9 @@ class LICell(_FixedCell):
     def __init__(self, units: int, tau: Any = 20.0, r: Any = 1.0, v_leak: Any = 0.0, dt: float = 1.0,
                  integration: str = "exact", **kwargs: Any):
         super().__init__(units, **kwargs)
-        self.tau, self.r, self.v_leak = (np.broadcast_to(np.asarray(a, np.float64), (self.units,)).tolist()
-                                         for a in (tau, r, v_leak))
-        self.dt = float(dt)
+        self.tau = _per_unit("tau", tau, self.units, positive=True, unit="ms")
+        self.r, self.v_leak = _per_unit("r", r, self.units), _per_unit("v_leak", v_leak, self.units)
+        self.dt = _checks.positive("dt", dt, unit="ms")
         self.integration = _integration(integration)
         _gain(self.tau, self.dt, self.integration)  # refuses Euler with dt >= tau
 
@@ -273,10 +293,12 @@ class CubaLIFCell(_FixedCell):
                  threshold: Any = 1.0, v_reset: Any = 0.0, w_in: Any = 1.0, dt: float = 1.0,
                  integration: str = "exact", **kwargs: Any):
         super().__init__(units, **kwargs)
-        self.tau_syn, self.tau_mem, self.r, self.v_leak, self.threshold, self.v_reset, self.w_in = (
-            np.broadcast_to(np.asarray(a, np.float64), (self.units,)).tolist()
-            for a in (tau_syn, tau_mem, r, v_leak, threshold, v_reset, w_in))
-        self.dt = float(dt)
+        self.tau_syn, self.tau_mem = (_per_unit(name, a, self.units, positive=True, unit="ms")
+                                      for name, a in (("tau_syn", tau_syn), ("tau_mem", tau_mem)))
+        self.r, self.v_leak, self.threshold, self.v_reset, self.w_in = (
+            _per_unit(name, a, self.units) for name, a in (("r", r), ("v_leak", v_leak), ("threshold", threshold),
+                                                           ("v_reset", v_reset), ("w_in", w_in)))
+        self.dt = _checks.positive("dt", dt, unit="ms")
         self.integration = _integration(integration)
         _gain(self.tau_syn + self.tau_mem, self.dt, self.integration)
 

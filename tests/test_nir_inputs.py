@@ -64,8 +64,12 @@ def test_to_nir_refuses_nan_weights_instead_of_writing_them():
     model.get_layer("fc").kernel.assign(np.full((3, 2), np.nan))
     with pytest.raises(ValueError, match="layer 'fc' .* NaN .* 'weight'"):
         to_nir(model, dt=1.0)
-    with pytest.raises(ValueError, match="layer 'gain' .* NaN .* 'scale'"):
-        to_nir(keras.Sequential([keras.Input((4, 3)), ScaleShift(np.inf, name="gain")]), dt=1.0)
+    model = _dense_model()
+    model.get_layer("lif").cell.tau.assign(np.float32(np.nan))
+    with pytest.raises(ValueError, match="layer 'lif' .* NaN .* 'tau'"):
+        to_nir(model, dt=1.0)
+    with pytest.raises(ValueError, match="scale"):  # (a ScaleShift refuses NaN or inf when it is built)
+        ScaleShift(np.inf, name="gain")
 
 
 @pytest.mark.parametrize("node, field", [
@@ -154,3 +158,25 @@ def test_edge_network_helpers_check_their_arguments():
                          (-ok, ">= 0")):
         with pytest.raises(ValueError, match=message):
             edge_map_from_spikes(bad)
+
+
+def test_the_keras_pieces_check_their_parameters():
+    from snnlib.nir import CubaLIFCell, IFCell, LICell, SumPool2D
+
+    # LICell(tau=0 or −1, dt=0) and CubaLIFCell(tau_mem=nan) were built and ran with a gain of 1, a negative
+    # gain or NaN; units=0 built an empty cell; SumPool2D((0, 0)) failed only when called
+    for make, name in ((lambda: LICell(2, tau=0.0), "tau"), (lambda: LICell(2, tau=-1.0), "tau"),
+                       (lambda: LICell(2, dt=0.0), "dt"), (lambda: LICell(0), "units"),
+                       (lambda: CubaLIFCell(2, tau_mem=np.nan), "tau_mem"),
+                       (lambda: CubaLIFCell(2, tau_syn=[1.0, -1.0]), "tau_syn"),
+                       (lambda: IFCell(2, r=[1.0, 2.0, 3.0]), "r must be one number or 2"),
+                       (lambda: IFCell(2, threshold="a"), "threshold"),
+                       (lambda: ScaleShift("a"), "scale"), (lambda: ScaleShift(1.0, np.nan), "shift"),
+                       (lambda: SumPool2D((0, 0), (1, 1)), "pool_size"), (lambda: SumPool2D((2, 2), 1), "strides")):
+        with pytest.raises(ValueError, match=name):
+            make()
+    with pytest.raises(ValueError, match="integration must be one of"):  # an array ['euler'] passed `in`
+        from_nir(_chain(_affine(np.eye(2), np.zeros(2)), shape=[2], out=[2]), dt=1.0,
+                 integration=np.array(["euler"]))
+    cell = LICell(3, tau=[2.0, 4.0, 8.0], r=0.5)  # valid input: as before
+    assert cell.tau == [2.0, 4.0, 8.0] and cell.r == [0.5] * 3
