@@ -537,6 +537,8 @@ def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse",
     i = 0
 
     def add(name: str, node: Any) -> None:
+        if name == "output":
+            raise ValueError("to_nir: a layer is named 'output', the name of the graph's Output node; rename it")
         if name in nodes:
             raise ValueError(f"to_nir: two layers are named {name!r}")
         nodes[name] = node
@@ -587,7 +589,10 @@ def to_nir(model: keras.Model, *, dt: float, readout: str = "refuse",
             add(name, node)
         elif isinstance(inner, keras.layers.ZeroPadding2D):
             (top, bottom), (left, right) = inner.padding
-            if top != bottom or left != right or len(shape) != 3 or not wrapped:
+            if len(shape) != 3 or not wrapped:
+                raise ValueError(f"to_nir: layer {name!r} must pad the feature map of each step: "
+                                 "TimeDistributed(ZeroPadding2D(...)) on [batch, T, H, W, C]")
+            if top != bottom or left != right:
                 raise ValueError(f"to_nir: layer {name!r} pads unevenly {inner.padding}; NIR pads both sides alike")
             pending_pad = (int(top), int(left))
             shape = out_shape
@@ -712,7 +717,14 @@ def _chain(graph: nir.NIRGraph) -> list[str]:
                          f"and outputs {outputs}")
     succ: dict[str, list[str]] = {}
     pred: dict[str, list[str]] = {}
-    for a, b in graph.edges:
+    try:
+        edges = [tuple(e) for e in graph.edges]
+    except TypeError:
+        edges = None
+    if edges is None or any(len(e) != 2 for e in edges):
+        raise ValueError(f"from_nir: the graph's edges must be (source, target) pairs of node names, got "
+                         f"{_checks._short(graph.edges)}")
+    for a, b in edges:
         a, b = _s(a), _s(b)
         for end in (a, b):
             if end not in graph.nodes:

@@ -180,3 +180,17 @@ def test_the_keras_pieces_check_their_parameters():
                  integration=np.array(["euler"]))
     cell = LICell(3, tau=[2.0, 4.0, 8.0], r=0.5)  # valid input: as before
     assert cell.tau == [2.0, 4.0, 8.0] and cell.r == [0.5] * 3
+
+
+def test_graph_structure_mistakes_are_named():
+    nodes = {"input": nir.Input(input_type=np.array([2])), "a": _affine(np.eye(2), np.zeros(2)),
+             "output": nir.Output(output_type=np.array([2]))}
+    for edges in ([("input", "a", "x"), ("a", "output")], None):  # "too many values to unpack", a TypeError
+        graph = nir.NIRGraph(nodes=nodes, edges=[("input", "a"), ("a", "output")], type_check=False)
+        graph.edges = edges
+        with pytest.raises(ValueError, match="edges must be \\(source, target\\) pairs"):
+            from_nir(graph, dt=1.0)
+    # a layer named "output" was overwritten by the Output node: the graph lost it and got an edge output → output
+    model = keras.Sequential([keras.Input((4, 3)), keras.layers.Dense(2, name="output")])
+    with pytest.raises(ValueError, match="named 'output'"):
+        to_nir(model, dt=1.0)

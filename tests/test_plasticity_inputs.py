@@ -159,3 +159,18 @@ def test_trace_step_checks_its_decay_and_shapes():
             trace_step(np.zeros(2), np.zeros(2), decay)
     with pytest.raises(ValueError, match="spikes must have the trace's shape"):  # was a silent broadcast to (3, 2)
         trace_step(np.zeros(2), np.zeros((3, 1)), 0.5)
+
+
+def test_trace_rule_sums_the_window_over_all_pairs_at_any_dt():
+    # "all pairs": random trains, dt = 0.5 ms, simultaneous pairs included: the demand is Σ window(t_post − t_pre)
+    rng = np.random.default_rng(3)
+    p = STDPParams.make(a_plus=0.7, a_minus=0.4, tau_plus=12.0, tau_minus=25.0, dt=0.5)
+    pre = (rng.random((300, 4)) < 0.05).astype(float)
+    post = (rng.random((300, 3)) < 0.05).astype(float)
+    pre[10, 0] = post[10, 0] = 1.0  # a simultaneous pair: counted once, as potentiation (+a_plus)
+    want = np.zeros((4, 3))
+    for i in range(4):
+        for j in range(3):
+            lags = (np.flatnonzero(post[:, j])[None, :] - np.flatnonzero(pre[:, i])[:, None]) * p.dt
+            want[i, j] = stdp_window(lags.ravel(), p).sum()
+    np.testing.assert_allclose(stdp_demand(pre, post, p), want, rtol=1e-12, atol=1e-12)
