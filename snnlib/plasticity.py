@@ -330,7 +330,7 @@ def on_off_patches(image: Any, *, size: int = 7, count: int = 2000, sigma_center
     probability proportional to their DoG energy (seeded). Returns ``[count, 2·size²]`` (ON then OFF,
     each row-major).
     """
-    img = _checks.finite_array("image", image, ndim=2)
+    img = _checks.finite_array("image", image, ndim=2, lo=-1e150, hi=1e150)  # (DoG energy d² stays finite)
     size = _checks.positive_int("size", size, minimum=3, maximum=31)
     count = _checks.positive_int("count", count, maximum=1_000_000)
     if count * 2 * size * size > MAX_PATCH_VALUES:

@@ -127,6 +127,13 @@ def test_on_off_patches_checks_its_dog(kw, name):
         on_off_patches(IMG, count=10, **kw)
 
 
+def test_on_off_patches_refuses_values_whose_energy_overflows():
+    # 1.7e308 grey levels: the DoG overflowed to NaN and rng.choice said "Probabilities contain NaN"
+    with pytest.raises(ValueError, match="image must be <= 1e\\+150"):
+        on_off_patches(IMG * 1.7e308, count=5)
+    np.testing.assert_allclose(on_off_patches(IMG * 1e6, count=5), on_off_patches(IMG, count=5), atol=1e-9)
+
+
 def test_ideal_device_realises_the_rule_window_in_proportion():
     # a linear noiseless device moves 1/p_max of its range per pulse, and stochastic rounding keeps the expected
     # pulse count: Δw = pairings·window(Δt)/p_max at every lag (to the sampling error of 20000 devices)
