@@ -476,8 +476,15 @@ def _step_shape(tensor: Any) -> tuple[int, ...] | None:
 def _scale_arrays(layer: ScaleShift, shape: tuple[int, ...], nir_shape: Any) -> tuple[np.ndarray, np.ndarray]:
     """A ScaleShift's scale and shift broadcast to the per-step Keras ``shape``, in NIR's layout."""
     out = []
-    for a in (layer.scale, layer.shift):
-        a = np.broadcast_to(np.asarray(a, np.float64), shape)
+    for what, a in (("scale", layer.scale), ("shift", layer.shift)):
+        a = np.asarray(a, np.float64)
+        while a.ndim > len(shape) and a.shape[0] == 1:  # leading ones (batch, time) broadcast in Keras too
+            a = a[0]
+        try:
+            a = np.broadcast_to(a, shape)
+        except ValueError:
+            raise ValueError(f"to_nir: layer {layer.name!r} has a {what} of shape {np.shape(a)}, not one per value of "
+                             f"a step {shape} (NIR's Scale is the same on every step)") from None
         out.append(a.transpose(2, 0, 1).copy() if len(shape) == 3 else a.copy())
     return out[0], out[1]
 

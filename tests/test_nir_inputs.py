@@ -194,3 +194,13 @@ def test_graph_structure_mistakes_are_named():
     model = keras.Sequential([keras.Input((4, 3)), keras.layers.Dense(2, name="output")])
     with pytest.raises(ValueError, match="named 'output'"):
         to_nir(model, dt=1.0)
+
+
+def test_a_scale_that_varies_over_time_is_refused_by_name():
+    # Keras broadcasts a (T, n) scale over [batch, T, n]: a different factor each step, which NIR cannot hold
+    # (was NumPy's broadcast error); leading ones broadcast as Keras does
+    model = keras.Sequential([keras.Input((4, 3)), ScaleShift(np.arange(12.0).reshape(4, 3), name="ramp")])
+    with pytest.raises(ValueError, match="layer 'ramp' has a scale of shape \\(4, 3\\)"):
+        to_nir(model, dt=1.0)
+    graph = to_nir(keras.Sequential([keras.Input((4, 3)), ScaleShift([[[1.0, 2.0, 3.0]]], name="s")]), dt=1.0)
+    np.testing.assert_array_equal(graph.nodes["s"].scale, [1.0, 2.0, 3.0])
