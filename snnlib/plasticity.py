@@ -65,6 +65,11 @@ MAX_SYNAPSES = 10_000_000
 MAX_PATCH_VALUES = 100_000_000
 #: Most device updates ``device_window`` simulates (len(delta_t) × pairings × devices; about a minute).
 MAX_WINDOW_UPDATES = 1_000_000_000
+#: Most synapse-steps ``stdp_demand`` computes (T × n_in × n_out; about 5 ns each: some four minutes).
+MAX_DEMAND_WORK = 50_000_000_000
+#: Most work ``train_stdp`` takes on: count × steps × (n_in·neurons + 1500), about 20 ns a unit (the 1500: the
+#: step's fixed cost); 3e10 is some ten minutes.
+MAX_TRAIN_WORK = 30_000_000_000
 #: Largest DoG σ (px) accepted: the filters' support is a few σ.
 MAX_SIGMA = 50.0
 #: Largest |demand| (pulses per synapse and event) ``MemristiveSynapses.apply`` accepts (far beyond any
@@ -150,6 +155,9 @@ def stdp_demand(pre: Any, post: Any, params: STDPParams | None = None) -> np.nda
         raise ValueError(f"pre [T, {pre.shape[1]}] and post [T, {post.shape[1]}] ask for a demand of "
                          f"{pre.shape[1] * post.shape[1]:.3g} synapses, more than {MAX_SYNAPSES:.0e}; use fewer "
                          "inputs or outputs")
+    if len(pre) * pre.shape[1] * post.shape[1] > MAX_DEMAND_WORK:
+        raise ValueError(f"T × n_in × n_out = {len(pre)} × {pre.shape[1]} × {post.shape[1]} synapse-steps is more "
+                         f"than {MAX_DEMAND_WORK:.0e} (many minutes); use shorter trains or fewer inputs or outputs")
     d_plus, d_minus = p.decays
     x, y = np.zeros(pre.shape[1]), np.zeros(post.shape[1])
     demand = np.zeros((pre.shape[1], post.shape[1]))
@@ -426,6 +434,11 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
     scaling = _checks.non_negative("scaling", scaling, maximum=100.0)
     target = _checks.in_range("target", target, 0.0, 1.0)
     report_window = _checks.positive_int("report_window", report_window)
+    work = len(x) * steps * (x.shape[1] * neurons + 1500)
+    if work > MAX_TRAIN_WORK:
+        raise ValueError(f"count × steps × (n_in·neurons + 1500) = {len(x)} × {steps} × ({x.shape[1]}·{neurons} + 1500) "
+                         f"is more than {MAX_TRAIN_WORK:.0e} (over ten minutes of training); use fewer patches, "
+                         "steps or neurons")
     seed = _checks.seed_value("seed", seed)
     syn = MemristiveSynapses(x.shape[1], neurons, device=device, p_max=p_max, d2d_sigma=d2d_sigma,
                              stuck_off_rate=stuck_off_rate, stuck_on_rate=stuck_on_rate, c2c_sigma=c2c_sigma,

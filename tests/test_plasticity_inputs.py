@@ -61,6 +61,21 @@ def test_sizes_that_would_exhaust_memory_or_time_are_refused():
         edge_kernels_from_fields(W, 7, bins=10**9)  # was a loop of 10⁹ bins
 
 
+def test_work_that_would_take_hours_is_refused(monkeypatch):
+    # (the limits lowered, so the test need not hold the inputs: pre/post [10⁵, 1000] were some 40 minutes,
+    # 10⁵ patches for 1000 steps some 16 hours)
+    from snnlib import plasticity
+
+    assert 100_000 * 1000 * 1000 >= plasticity.MAX_DEMAND_WORK
+    assert 100_000 * 1000 * (98 * 16 + 1500) > plasticity.MAX_TRAIN_WORK
+    monkeypatch.setattr(plasticity, "MAX_DEMAND_WORK", 100 * 10 * 10 - 1)
+    monkeypatch.setattr(plasticity, "MAX_TRAIN_WORK", 10 * 20 * (98 * 16 + 1500) - 1)
+    with pytest.raises(ValueError, match="T × n_in × n_out = 100 × 10 × 10"):
+        stdp_demand(np.zeros((100, 10)), np.zeros((100, 10)))
+    with pytest.raises(ValueError, match="count × steps"):
+        train_stdp(np.zeros((10, 98)))
+
+
 def test_train_stdp_refuses_a_bad_report_window_and_empty_patches():
     patches = np.full((5, 98), 0.5)
     for bad in (0, -5, 2.5):
