@@ -881,8 +881,8 @@ def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -
     (dt/τ)(r·I + v_leak − v)``, the discrete form snnTorch's ``Leaky``/``Synaptic`` export assumes:
     with its ``τ = dt/(1 − β)``, ``r = τ/dt`` it is ``v ← βv + I``), or None (default): what the node's
     metadata says (snnlib's own graphs), else exact. Which nodes load and how: the module
-    docstring; anything else, a branch or a shape that does not chain is one ``ValueError`` naming the
-    node. Layers are named after the nodes.
+    docstring; anything else, a branch, a shape that does not chain, NaN or inf in a node, or a step of more
+    than :data:`MAX_UNITS` values is one ``ValueError`` naming the node. Layers are named after the nodes.
     """
     dt = _checks.positive("dt", dt, unit="ms")
     if integration is not None:
