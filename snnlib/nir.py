@@ -1040,7 +1040,15 @@ def from_nir(graph_or_path: Any, *, dt: float, integration: str | None = None) -
                          f"but the graph delivers {shape}")
     meta = {k: _s(v) for k, v in (graph.metadata or {}).items()}
     if meta.get(READOUT_KEY) == "mean_over_time":
-        x = keras.layers.GlobalAveragePooling1D(name=_s(meta.get("readout_layer", "mean_over_time")))(x)
+        if len(shape) != 1:
+            raise ValueError(f"from_nir: the graph's metadata asks for a mean over time ({READOUT_KEY!r}), but it "
+                             f"delivers a map {shape}; only a vector output is averaged")
+        readout_name = meta.get("readout_layer")
+        if not isinstance(readout_name, str) or "/" in readout_name or readout_name in graph.nodes:
+            readout_name = "mean_over_time"  # (a name Keras refuses, or one a node already has)
+            while readout_name in graph.nodes:
+                readout_name += "_"
+        x = keras.layers.GlobalAveragePooling1D(name=readout_name)(x)
     model = keras.Model(inputs, x, name="from_nir")
     for lif, (tau_ms, theta) in per_neuron:
         lif.cell.tau.assign(tau_ms.astype(np.float32))

@@ -204,3 +204,19 @@ def test_a_scale_that_varies_over_time_is_refused_by_name():
         to_nir(model, dt=1.0)
     graph = to_nir(keras.Sequential([keras.Input((4, 3)), ScaleShift([[[1.0, 2.0, 3.0]]], name="s")]), dt=1.0)
     np.testing.assert_array_equal(graph.nodes["s"].scale, [1.0, 2.0, 3.0])
+
+
+def test_a_readout_in_the_metadata_that_cannot_be_built_is_named_or_renamed():
+    from snnlib.nir import READOUT_KEY
+
+    def graph(meta, shape):
+        nodes = {"input": nir.Input(input_type=np.array(shape)), "output": nir.Output(output_type=np.array(shape))}
+        return nir.NIRGraph(nodes=nodes, edges=[("input", "output")], metadata=meta, type_check=False)
+
+    with pytest.raises(ValueError, match="mean over time .* delivers a map"):  # was Keras' ndim message
+        from_nir(graph({READOUT_KEY: "mean_over_time"}, [1, 4, 4]), dt=1.0)
+    for name in (5, "input", "a/b"):  # Keras refused the name (not a string, used twice, a "/")
+        model = from_nir(graph({READOUT_KEY: "mean_over_time", "readout_layer": name}, [3]), dt=1.0)
+        assert model.layers[-1].name == "mean_over_time" and model.output.shape == (None, 3)
+    model = from_nir(graph({READOUT_KEY: "mean_over_time", "readout_layer": "avg"}, [3]), dt=1.0)
+    assert model.layers[-1].name == "avg"  # a good name is kept
