@@ -198,9 +198,9 @@ class MemristiveSynapses:
 
     Each synapse is ``devices`` memristors (a *multi-memristive synapse*, Boybat et al., Nat. Commun.
     9:2514, 2018; 1 = one device per synapse): its weight is the mean of theirs, and each update goes to
-    one of them in turn (a counter shared by the array), with the demand multiplied by ``devices`` so
-    that the weight learns as fast as with one device; the write noise of the mean then falls as
-    ``1/√devices``. ``state`` (S, ``[devices, n_in, n_out]``) is every device's conductance, always
+    one of them in turn (a counter shared by the array, Boybat's arbitration). snnlib's variant also
+    multiplies the demand by ``devices``, so that the weight learns as fast as with one device; the
+    write noise of the mean then falls as ``1/√devices``. ``state`` (S, ``[devices, n_in, n_out]``) is every device's conductance, always
     within [G_min, G_max]. The read conductance is ``state·e^{σz}`` for device-to-device variation
     ``d2d_sigma`` (lognormal, fixed per device), or G_min / G_max for devices stuck off / on
     (``stuck_off_rate`` / ``stuck_on_rate``); a device's weight is read against a reference at G_min:
@@ -406,13 +406,15 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
     """Learn receptive fields from ``patches`` [count, n_in] (spike probabilities, e.g. :func:`on_off_patches`)
     with STDP on memristive synapses.
 
-    Each patch is shown for ``steps`` steps of 1 ms as Bernoulli spikes (probability ``max_rate·value``).
+    Each patch is shown for ``steps`` steps of ``params.dt`` ms (default 1 ms) as Bernoulli spikes
+    (probability ``max_rate·value``).
     ``neurons`` LIF cells (``tau`` ms, exact step) receive ``I = wᵀs`` and have thresholds ``threshold +
     a_j``; at each step only the neuron furthest above its threshold fires (winner-take-all lateral
     inhibition), and then every neuron resets to 0. Homeostasis (Diehl & Cook 2015): ``a_j += theta_plus``
-    per spike, ``a_j ← a_j·e^{−steps/tau_theta}`` per patch. STDP (:func:`stdp_demand`, ``params``) asks
+    per spike, ``a_j ← a_j·e^{−steps·dt/tau_theta}`` per patch. STDP (:func:`stdp_demand`, ``params``) asks
     the pulses of each patch, which :meth:`MemristiveSynapses.apply` programs at the end of the patch.
-    Synaptic scaling (Turrigiano, Cell 135:422, 2008; the role of Diehl & Cook's weight normalisation),
+    Weight normalisation (the role of Diehl & Cook's normalisation; in the spirit of synaptic scaling,
+    Turrigiano, Cell 135:422, 2008, which is multiplicative and rate-driven — this one is additive),
     also as pulses: each patch every synapse of neuron ``j`` is asked ``−scaling·p_max·(mean_i w_ij −
     target)`` pulses more, so a neuron keeps its total weight and STDP decides only *which* inputs carry
     it — without it the neuron with the largest weights wins every pattern and no field becomes
@@ -477,7 +479,7 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
             yt = _trace_step(yt, post, d_minus)
             if post.any():
                 demand += p.a_plus * np.outer(xt, post)
-        demand -= scaling * syn.p_max * (w.mean(axis=0) - target)  # synaptic scaling, per neuron
+        demand -= scaling * syn.p_max * (w.mean(axis=0) - target)  # weight normalisation, per neuron
         syn._apply(demand)
         adapt *= relax
         wins += fired
