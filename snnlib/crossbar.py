@@ -904,6 +904,10 @@ class _CrossbarLayer(keras.layers.Layer):
     :meth:`deploy` can swap in a fresh chip (``chip_seed``) or age it (``drift_time``) without
     retraining. Read noise advances with a saved step counter: every call draws anew, seeded
     ``[seed, step]``.
+
+    ``on_off=True``: every column pair drives two outputs, ``[y, −y]`` — an ON neuron fed ``+I`` and an
+    OFF neuron fed ``−I`` (the edge pipeline's read-out): outputs ``[..., 2·units]``, the OFF half the
+    exact negative of the ON half (bias included), one read for both.
     """
 
     def __init__(self, *, device: str | DevicePreset | dict = "ideal", mapping: str = "differential",
@@ -912,8 +916,9 @@ class _CrossbarLayer(keras.layers.Layer):
                  read_noise: float = 0.0, dac_bits: int | None = None, adc_bits: int | None = None,
                  w_max: float | None = None, v_read: float = 0.2, use_bias: bool = True, activation: Any = None,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros", seed: int = 0,
-                 **kwargs: Any) -> None:
+                 on_off: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.on_off = bool(on_off)
         self._device_arg = device.to_dict() if isinstance(device, DevicePreset) else device
         self.options = ProgramOptions.make(device, mapping=mapping, levels=levels, programming=programming,
                                            d2d_sigma=d2d_sigma, stuck_on_rate=stuck_on_rate,
@@ -995,10 +1000,15 @@ class _CrossbarLayer(keras.layers.Layer):
     def effective_weights(self) -> tf.Tensor:
         """The chip's effective weight matrix ``W_eff = (G⁺ − G⁻)/k`` [rows, outputs] in the layer's compute
         dtype (weight units): what an ideal read of this chip multiplies the inputs by (levels, variation,
-        stuck devices and drift included; read noise, DAC and ADC not). The same tensor the layer's read
-        uses when it has no read-time effect, so a Dense/Conv2D holding it computes identical outputs."""
+        stuck devices and drift included; read noise, DAC and ADC not); with ``on_off``, ``[W_eff, −W_eff]``
+        [rows, 2·outputs]. The same tensor the layer's read uses when it has no read-time effect, so a
+        Dense/Conv2D holding it computes identical outputs."""
         g_pos, g_neg, k = (tf.cast(a, self.compute_dtype) for a in self.conductances())
-        return self._effective(g_pos, g_neg, k)
+        return self._pair_outputs(self._effective(g_pos, g_neg, k))
+
+    def _pair_outputs(self, y: tf.Tensor) -> tf.Tensor:
+        """``[y, −y]`` on the last axis with ``on_off``, else ``y``."""
+        return tf.concat([y, -y], axis=-1) if self.on_off else y
 
     def _read(self, x: tf.Tensor, contract: Any, g_pos: tf.Tensor, g_neg: tf.Tensor, k: tf.Tensor) -> tf.Tensor:
         if self.reading.dac_bits is not None:
@@ -1015,15 +1025,15 @@ class _CrossbarLayer(keras.layers.Layer):
             # no read-time effect between the devices and the output: the read is linear, so
             # (x·v_read)@(G⁺ − G⁻)/(v_read·k) = x@W_eff with W_eff = (G⁺ − G⁻)/k — computed in that form, so
             # that the effective weights exported (to_nir) give the very same numbers on a plain Dense/Conv2D
-            return contract(x, self._effective(g_pos, g_neg, k))
+            return contract(x, self._pair_outputs(self._effective(g_pos, g_neg, k)))
         g_neg_full = g_neg if self.mapping == "differential" else tf.broadcast_to(g_neg, tf.shape(g_pos))
         i_pos, i_neg = read_pair(v, g_pos, g_neg_full, g_pos, g_neg, read_noise=self.read_noise,
                                  adc_bits=self.reading.adc_bits, seed=seed, contract=contract)
-        return (i_pos - i_neg) / (self.v_read * k)
+        return self._pair_outputs((i_pos - i_neg) / (self.v_read * k))
 
     def _finish(self, y: tf.Tensor) -> tf.Tensor:
         if self.bias is not None:
-            y = y + tf.cast(self.bias, y.dtype)
+            y = y + self._pair_outputs(tf.cast(self.bias, y.dtype))
         return self.activation(y)
 
     def get_config(self) -> dict[str, Any]:
@@ -1037,7 +1047,7 @@ class _CrossbarLayer(keras.layers.Layer):
             "activation": keras.activations.serialize(self.activation),
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "seed": self.seed,
+            "seed": self.seed, "on_off": self.on_off,
         })
         return config
 
@@ -1093,7 +1103,7 @@ class CrossbarDense(_CrossbarLayer):
         return self._finish(self._read(x, _rows, g_pos, g_neg, k))
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        return (*tuple(input_shape[:-1]), self.units)
+        return (*tuple(input_shape[:-1]), self.units * (2 if self.on_off else 1))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units}
@@ -1149,7 +1159,7 @@ class CrossbarConv2D(_CrossbarLayer):
         b, h, w, _ = input_shape
         if self.padding == "valid" and h is not None:
             h, w = h - self.kernel_size + 1, w - self.kernel_size + 1
-        return (b, h, w, self.filters)
+        return (b, h, w, self.filters * (2 if self.on_off else 1))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,

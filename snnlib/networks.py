@@ -8,8 +8,8 @@ convolution of the encoded image and its ON/OFF LIF neurons — as one ``keras.M
 ::
 
     spikes [batch, T, H + 2r, W + 2r, 1]  (the encoded image, mirrored by r = k // 2 px: edge_network_input)
-      ─► CrossbarConv2D(C, k, "valid")     the chip: I = (I⁺ − I⁻)/(v_read·k) per kernel channel
-      ─► OnOff                             [I, −I]: the ON neuron of each channel, then the OFF neuron
+      ─► CrossbarConv2D(C, k, "valid",     the chip: I = (I⁺ − I⁻)/(v_read·k) per kernel channel, and
+                        on_off=True)       [I, −I]: the ON neuron of each channel, then the OFF neuron
       ─► ScaleShift(gain)                  currents in units of the threshold (the pipeline's gain)
       ─► LIF(H·W·2C)                       spikes [batch, T, H, W, 2C]
 
@@ -35,9 +35,10 @@ __all__ = ["OnOff", "edge_network", "edge_network_input", "edge_map_from_spikes"
 
 @keras.saving.register_keras_serializable(package="snnlib")
 class OnOff(keras.layers.Layer):
-    """``[x, −x]`` on the last axis: one column pair's current drives an ON neuron (+I) and an OFF neuron
-    (−I), as in the retina's ON and OFF cells. Exported to NIR folded into the linear node before it
-    (its weights and bias concatenated with their negatives)."""
+    """``[x, −x]`` on the last axis: one current drives an ON neuron (+I) and an OFF neuron (−I), as in the
+    retina's ON and OFF cells. Exported to NIR folded into the linear node before it (its weights and bias
+    concatenated with their negatives). (A crossbar layer does this itself with ``on_off=True``, in one
+    read: :func:`edge_network` uses that, so that the exported convolution is the very one it runs.)"""
 
     def call(self, x):
         return tf.concat([x, -x], axis=-1)
@@ -77,12 +78,11 @@ def edge_network(extractor: Any, *, tau: float = 5.0, threshold: float = 0.5, dt
     conv = CrossbarConv2D(c, k, padding="valid", device=o.device, mapping=o.mapping, levels=o.levels,
                           programming=o.programming, d2d_sigma=o.d2d_sigma, stuck_on_rate=o.stuck_on_rate,
                           stuck_off_rate=o.stuck_off_rate, drift_time=o.drift_time, v_read=xb.v_read,
-                          use_bias=False, seed=extractor.chip_seed, name="crossbar")
+                          use_bias=False, on_off=True, seed=extractor.chip_seed, name="crossbar")
     from snnlib.nir import ScaleShift
 
     inputs = keras.Input((extractor.steps, h + 2 * r, w + 2 * r, 1), name="spikes")
     x = keras.layers.TimeDistributed(conv, name="crossbar_conv")(inputs)
-    x = keras.layers.TimeDistributed(OnOff(name="on_off"), name="on_off")(x)
     x = ScaleShift(extractor.gain, 0.0, name="gain")(x)
     n = h * w * 2 * c
     x = keras.layers.Reshape((-1, n), name="lif_flat")(x)

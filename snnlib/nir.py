@@ -65,14 +65,16 @@ Conventions (every one a choice NIR leaves open; the graph itself holds no time 
   average or count themselves) and records ``readout = "mean_over_time"`` in the graph's metadata,
   from which :func:`from_nir` restores the mean.
 
-* **ON/OFF.** :class:`snnlib.networks.OnOff` (``[x, −x]``) is folded into the linear node before it:
-  its weight and bias are stacked with their negatives (the OFF neurons' half; metadata ``on_off``).
+* **ON/OFF.** A crossbar layer with ``on_off=True`` (each column pair feeds an ON and an OFF output,
+  ``[y, −y]``) exports its ``[W_eff, −W_eff]`` and ``[b, −b]`` as they are; a separate
+  :class:`snnlib.networks.OnOff` layer (``[x, −x]``) is folded into the linear node before it the same way
+  (metadata ``on_off``).
 * **Scale.** A :class:`ScaleShift` exports as a ``Scale`` node (its shift must be 0), or, built with
   ``neuron_input=True`` (as :func:`from_nir` builds a neuron's ``r ≠ 1`` / ``v_leak ≠ 0``), folded into
   the next neuron node's ``r`` and ``v_leak``. ``ZeroPadding2D`` before a convolution or pooling becomes
   that node's integer ``padding``.
 * **Edge pipeline.** :func:`snnlib.networks.edge_network` is the network of an
-  :class:`~snnlib.edges.EdgeExtractor` as a Keras model (crossbar conv → OnOff → gain → LIF); it exports as
+  :class:`~snnlib.edges.EdgeExtractor` as a Keras model (crossbar conv with ``on_off`` → gain → LIF); it exports as
   ``Input → Conv2d (2C channels) → Scale (the gain) → LIF → Output``. Its input is the encoded image
   already mirrored at the border (NIR pads with zeros only); the digital combination into an edge map is
   not in the graph.
@@ -338,8 +340,8 @@ def _crossbar_metadata(layer: Any) -> dict:
     return {"snnlib_layer": type(layer).__name__, "device": o.device.name, "mapping": o.mapping,
             "levels": _meta_value(o.levels), "programming": o.programming, "d2d_sigma": _meta_value(o.d2d_sigma),
             "stuck_on_rate": o.stuck_on_rate, "stuck_off_rate": o.stuck_off_rate, "drift_time_s": o.drift_time,
-            "chip_seed": int(layer.seed), "read_noise": r.read_noise, "dac_bits": _meta_value(r.dac_bits),
-            "adc_bits": _meta_value(r.adc_bits), "v_read": r.v_read, "w_max": _meta_value(layer.w_max),
+            "chip_seed": int(layer.seed), "on_off": bool(layer.on_off), "read_noise": r.read_noise,
+            "dac_bits": _meta_value(r.dac_bits), "adc_bits": _meta_value(r.adc_bits), "v_read": r.v_read, "w_max": _meta_value(layer.w_max),
             "weights": "effective (G+ - G-)/k, read-time effects not included"}
 
 
@@ -366,10 +368,19 @@ def _dense_node(layer: Any, name: str, perm: np.ndarray | None) -> tuple[Any, in
     weight = np.ascontiguousarray(w.T).astype(np.float32)  # Keras (in, out) → NIR (out, in)
     if perm is not None:  # inputs flattened in NIR's (C, H, W) order
         weight = weight[:, perm]
-    bias = getattr(layer, "bias", None)
+    bias = _layer_bias(layer)
     if bias is None:
         return nir.Linear(weight=weight, metadata=meta), weight.shape[0]
-    return nir.Affine(weight=weight, bias=_np(bias).astype(np.float32), metadata=meta), weight.shape[0]
+    return nir.Affine(weight=weight, bias=bias, metadata=meta), weight.shape[0]
+
+
+def _layer_bias(layer: Any) -> np.ndarray | None:
+    """The bias a layer adds (float32), ``[b, −b]`` for a crossbar layer with ``on_off``; None without one."""
+    bias = getattr(layer, "bias", None)
+    if bias is None:
+        return None
+    b = _np(bias).astype(np.float32)
+    return np.concatenate([b, -b]) if getattr(layer, "on_off", False) else b
 
 
 def _conv_node(layer: Any, name: str, hw: tuple[int, int], pad: tuple[int, int] = (0, 0)) -> nir.Conv2d:
@@ -378,7 +389,8 @@ def _conv_node(layer: Any, name: str, hw: tuple[int, int], pad: tuple[int, int] 
         if layer.padding == "reflect":
             raise ValueError(f"to_nir: layer {name!r} pads by reflection; NIR's Conv2d pads with zeros only")
         k = layer.kernel_size
-        kernel = _effective_matrix(layer).reshape(k, k, -1, layer.filters)
+        matrix = _effective_matrix(layer)  # [k·k·C_in, filters] (2·filters with on_off)
+        kernel = matrix.reshape(k, k, -1, matrix.shape[1])
         padding, stride, dilation, groups = layer.padding, (1, 1), (1, 1), 1
         meta = _crossbar_metadata(layer)
     else:
@@ -395,8 +407,8 @@ def _conv_node(layer: Any, name: str, hw: tuple[int, int], pad: tuple[int, int] 
             raise ValueError(f"to_nir: layer {name!r} pads twice (a ZeroPadding2D and padding={padding!r})")
         padding, hw = tuple(int(p) for p in pad), (hw[0] - 2 * pad[0], hw[1] - 2 * pad[1])
     weight = np.ascontiguousarray(kernel.transpose(3, 2, 0, 1)).astype(np.float32)  # (kH,kW,Cin,Cout) → (Cout,Cin,kH,kW)
-    bias = getattr(layer, "bias", None)
-    bias = np.zeros(weight.shape[0], np.float32) if bias is None else _np(bias).astype(np.float32)
+    bias = _layer_bias(layer)
+    bias = np.zeros(weight.shape[0], np.float32) if bias is None else bias
     return nir.Conv2d(input_shape=tuple(int(n) for n in hw), weight=weight, stride=stride, padding=padding,
                       dilation=dilation, groups=groups, bias=bias, metadata=meta)
 

@@ -868,3 +868,28 @@ def test_public_mapping_helpers_validate():
         quantize_levels(np.ones(2), 1e-6, 1e-5, 1)
     with pytest.raises(ValueError, match="w_max"):
         map_weights(np.ones((2, 2)), 0.0, 1e-6, 1e-5)
+
+
+@pytest.mark.parametrize("read", [{}, {"read_noise": 0.05, "adc_bits": 6}])
+def test_on_off_outputs_are_the_read_and_its_exact_negative(read):
+    # on_off=True: one read of each column pair feeds an ON (+y) and an OFF (−y) output, bias included
+    rng = np.random.default_rng(3)
+    x = (rng.random((2, 6, 6, 2)) < 0.5).astype("float32")
+    kernel = rng.normal(size=(3, 3, 2, 3)).astype("float32")
+    outs = []
+    for on_off in (False, True):
+        layer = CrossbarConv2D(3, 3, device="hfox", d2d_sigma=0.1, seed=9, on_off=on_off,
+                               bias_initializer="ones", **read)
+        layer.build((None, 6, 6, 2))
+        layer.kernel.assign(kernel)
+        outs.append(np.asarray(layer(x)))
+    plain, paired = outs
+    assert paired.shape == (2, 4, 4, 6)
+    np.testing.assert_array_equal(paired[..., :3], plain)
+    np.testing.assert_array_equal(paired[..., 3:], -plain)
+    dense = CrossbarDense(4, device="hfox", seed=2, on_off=True)
+    y = np.asarray(dense(x.reshape(2, -1)[:, :10]))
+    np.testing.assert_array_equal(y[:, 4:], -y[:, :4])
+    assert dense.effective_weights().shape == (10, 8)
+    clone = CrossbarDense.from_config(dense.get_config())
+    assert clone.on_off and clone.compute_output_shape((None, 10)) == (None, 8)
