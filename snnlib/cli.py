@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import os
 import shutil
 import signal
@@ -41,6 +40,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from snnlib._messages import middle_cut, os_reason
 
 USAGE_EXIT = 2
 INTERRUPT_EXIT = 130
@@ -550,24 +551,11 @@ def _link(path: Path) -> str:
 
 
 def _reason(err: BaseException) -> str:
-    code = getattr(err, "errno", None)
-    if code == errno.ENOSPC:
-        return "no space left on the disk"
-    if code == errno.ENAMETOOLONG:
-        return "a name in the path is too long (most file systems allow 255 bytes per name)"
-    if code == errno.ELOOP:
-        return "too many levels of symbolic links (a link loop?)"
-    if code == errno.EROFS:
-        return "the file system is read-only"
-    if code in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    text = getattr(err, "strerror", None) or str(err) or type(err).__name__
-    return " ".join(text.split())
+    return os_reason(err)
 
 
 def _short(value: object, limit: int = 120) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[: limit // 2 - 1] + "…" + text[-(limit // 2):]
+    return middle_cut(value, limit)
 
 
 # ----------------------------------------------------------------------------- interrupts

@@ -52,6 +52,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from snnlib._messages import middle_cut, os_reason
+
 __all__ = ["ImageError", "ImageInfo", "load_image", "load_image_info", "check_image_path", "to_uint8", "display_scale",
            "save_png", "MIN_SIZE"]
 
@@ -317,22 +319,12 @@ def _link_target(path: Path) -> str:
 
 
 def _short_path(path: Any, limit: int = 80) -> str:
-    text = str(path)
-    return text if len(text) <= limit else text[: limit // 2] + "…" + text[-limit // 2:]
+    return middle_cut(path, limit)
 
 
 def _os_reason(err: BaseException) -> str:
-    """A one-line reason for an OSError (``strerror`` with advice for the common ones)."""
-    code = getattr(err, "errno", None)
-    if code == errno.ENAMETOOLONG:
-        return "a name in the path is too long (most file systems allow 255 bytes per name)"
-    if code == errno.ELOOP:
-        return "too many levels of symbolic links (a link loop?)"
-    if code == errno.ENOSPC:
-        return "no space left on the disk"
-    if isinstance(err, ValueError):
-        return _one_line(err)
-    return getattr(err, "strerror", None) or _one_line(err)
+    """A one-line reason for an OSError (advice for the common ones, :func:`snnlib._messages.os_reason`)."""
+    return _one_line(err) if isinstance(err, ValueError) else os_reason(err)
 
 
 def _decode(open_image: Any, path: str, max_size: int | None, *, own: bool) -> _Decoded:

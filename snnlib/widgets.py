@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from snnlib import _checks
+from snnlib._messages import middle_cut
 from snnlib.images import ImageError, load_image_info, to_uint8
 from snnlib.neurons import simulate
 from snnlib.options import ENCODINGS, KERNELS, MAX_STEPS
@@ -96,10 +97,7 @@ def error_message(err: BaseException) -> str:
 
 
 def _middle_cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    head = (limit - 1) * 2 // 3
-    return text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+    return middle_cut(text, limit)
 
 
 def _os_error_text(err: OSError, name: Any, verb: str = "cannot open") -> str:

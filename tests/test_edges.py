@@ -27,17 +27,6 @@ def test_kernels_are_normalised_and_zero_sum():
         np.testing.assert_allclose(bank.sum(axis=(0, 1)), 0.0, atol=1e-12)
 
 
-def test_scores_by_hand():
-    truth = np.zeros((5, 5), bool)
-    truth[2, :] = True
-    pred = np.zeros((5, 5), bool)
-    pred[3, :2] = True      # 1 px off: counts with tolerance 1
-    pred[0, 4] = True       # 2 px off: a false positive
-    p, r, f = edge_scores(pred, truth, tolerance=1)
-    assert p == pytest.approx(2 / 3) and r == pytest.approx(3 / 5)
-    assert edge_scores(pred, truth, tolerance=0)[:2] == (0.0, 0.0)
-
-
 def test_edges_found_where_they_are(shapes):
     image, truth = shapes
     sobel_f1 = best_f1(sobel_magnitude(image), truth)[0]
