@@ -162,11 +162,21 @@ def stdp_demand(pre: Any, post: Any, params: STDPParams | None = None) -> np.nda
     x, y = np.zeros(pre.shape[1]), np.zeros(post.shape[1])
     demand = np.zeros((pre.shape[1], post.shape[1]))
     for s_pre, s_post in zip(pre, post):
-        x = _trace_step(x, s_pre, d_plus)
-        demand -= p.a_minus * np.outer(s_pre, y * d_minus)  # pre after post (y before this step's spikes)
-        y = _trace_step(y, s_post, d_minus)
-        demand += p.a_plus * np.outer(x, s_post)  # post after (or with) pre
+        x, y = _stdp_step(demand, x, y, s_pre, s_post, p, d_plus, d_minus)
     return demand
+
+
+def _stdp_step(demand: np.ndarray, x: np.ndarray, y: np.ndarray, s_pre: np.ndarray, s_post: np.ndarray,
+               p: STDPParams, d_plus: float, d_minus: float) -> tuple[np.ndarray, np.ndarray]:
+    """One step of the trace rule: add this step's asks to ``demand`` (in place), return the new traces
+    ``(x, y)``. A step without pre (post) spikes asks nothing on that side and skips its outer product."""
+    x = _trace_step(x, s_pre, d_plus)
+    if s_pre.any():
+        demand -= p.a_minus * np.outer(s_pre, y * d_minus)  # pre after post (y before this step's spikes)
+    y = _trace_step(y, s_post, d_minus)
+    if s_post.any():
+        demand += p.a_plus * np.outer(x, s_post)  # post after (or with) pre
+    return x, y
 
 
 def stochastic_round(x: Any, rng: np.random.Generator) -> np.ndarray:
@@ -473,12 +483,7 @@ def train_stdp(patches: Any, *, neurons: int = 16, steps: int = 20, device: Any 
                 fired[j] += 1
                 adapt[j] += theta_plus
                 v[:] = 0.0  # lateral inhibition: the winner resets everyone
-            xt = _trace_step(xt, s, d_plus)
-            if s.any():
-                demand -= p.a_minus * np.outer(s, yt * d_minus)
-            yt = _trace_step(yt, post, d_minus)
-            if post.any():
-                demand += p.a_plus * np.outer(xt, post)
+            xt, yt = _stdp_step(demand, xt, yt, s, post, p, d_plus, d_minus)
         demand -= scaling * syn.p_max * (w.mean(axis=0) - target)  # weight normalisation, per neuron
         syn._apply(demand)
         adapt *= relax
